@@ -1,0 +1,93 @@
+import type { Auditor, CatalogEntry, JsonResult, Outcome, RequestContext, Stage } from './context';
+import { GovernanceError, targetNotFound, toGovernanceError } from './errors';
+
+/** Upstream call: receives the context after every request stage ran (arguments possibly rewritten). */
+export type Forward = (ctx: RequestContext) => Promise<JsonResult>;
+
+function failureOutcome(err: unknown): Outcome {
+  const g = toGovernanceError(err);
+  const denied = g.errorClass === 'forbidden' || g.errorClass === 'unauthenticated' || g.errorClass === 'rejected_input';
+  return { status: denied ? 'denied' : 'error', errorCode: g.code, errorClass: g.errorClass };
+}
+
+/**
+ * The composer: runs the configured stages around one upstream call, in one direction.
+ * transport -> stages.onRequest (in order) -> audit.beforeForward -> upstream -> stages.onResult (reverse) -> audit.complete
+ *
+ * Every failure path fails closed: an error in any stage stops the request and is audited; nothing unprocessed flows back.
+ */
+export class Pipeline {
+  constructor(
+    readonly stages: readonly Stage[],
+    private readonly auditor: Auditor,
+  ) {}
+
+  private async runRequestStages(ctx: RequestContext): Promise<void> {
+    const t0 = performance.now();
+    try {
+      for (const stage of this.stages) {
+        if (stage.onRequest) await stage.onRequest(ctx);
+      }
+    } finally {
+      ctx.timings.policyMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * tools/call, resources/read, prompts/get. The server resolves `ctx.target` from its catalog beforehand and leaves it
+   * undefined for an unknown name: stages skip target-specific work then, and the caller gets the same answer as for a
+   * hidden target, after identity has been checked.
+   */
+  async call(ctx: RequestContext, kind: CatalogEntry['kind'], requestedName: string, forward: Forward): Promise<JsonResult> {
+    let result: JsonResult;
+    try {
+      await this.runRequestStages(ctx);
+      if (!ctx.target) throw targetNotFound(kind, requestedName);
+      await this.auditor.beforeForward(ctx);
+      const t1 = performance.now();
+      try {
+        result = await forward(ctx);
+      } finally {
+        ctx.timings.upstreamMs = performance.now() - t1;
+      }
+      const t2 = performance.now();
+      for (let i = this.stages.length - 1; i >= 0; i--) {
+        const stage = this.stages[i];
+        if (stage.onResult) result = await stage.onResult(ctx, result);
+      }
+      ctx.timings.policyMs += performance.now() - t2;
+    } catch (err) {
+      this.auditor.complete(ctx, failureOutcome(err));
+      throw toGovernanceError(err);
+    }
+    this.auditor.complete(ctx, { status: 'ok', toolError: result.isError === true, result });
+    return result;
+  }
+
+  /** tools/list, resources/list, resources/templates/list, prompts/list: only what this caller may use. */
+  async list(ctx: RequestContext, entries: readonly CatalogEntry[]): Promise<readonly CatalogEntry[]> {
+    let visible = entries;
+    try {
+      await this.runRequestStages(ctx);
+      const t0 = performance.now();
+      for (const stage of this.stages) {
+        if (stage.filterList) visible = await stage.filterList(ctx, visible);
+      }
+      ctx.timings.policyMs += performance.now() - t0;
+    } catch (err) {
+      this.auditor.complete(ctx, failureOutcome(err));
+      throw toGovernanceError(err);
+    }
+    this.auditor.complete(ctx, { status: 'ok' });
+    return visible;
+  }
+
+  async close(): Promise<void> {
+    for (const stage of this.stages) {
+      if (stage.close) await stage.close();
+    }
+    await this.auditor.close();
+  }
+}
+
+export { GovernanceError };
