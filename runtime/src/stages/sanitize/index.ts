@@ -1,0 +1,149 @@
+/**
+ * Input sanitization (tools/call only): argument size, nesting depth, string length, control characters, JSON Schema
+ * validation against the tool's inputSchema, configured deny patterns and prompt-injection heuristics.
+ * Every pattern is compiled with RE2 semantics (re2js) when the stage is built; a pattern RE2 cannot run in linear
+ * time is refused then with a ConfigError. Records what fired in ctx.actions (names and counts, never values).
+ */
+import type { RE2JS } from 're2js';
+import type { ProxyConfig } from '../../config/schema';
+import type { Logger } from '../../log';
+import type { RequestContext, Stage } from '../../pipeline/context';
+import { ErrorCode, GovernanceError } from '../../pipeline/errors';
+import { compileLinearPattern } from '../redact/detectors';
+import { hasControlChars, stripControlChars } from './control-chars';
+import { INJECTION_HEURISTICS } from './injection';
+import { ArgumentValidator } from './schema-validator';
+
+export type SanitizeConfig = ProxyConfig['sanitize'];
+export { INJECTION_HEURISTICS } from './injection';
+
+interface Rule {
+  /** Shown in the rejection message and audit action. */
+  readonly rule: string;
+  readonly action: string;
+  readonly re: RE2JS;
+  readonly reject: boolean;
+}
+
+/** The rule name is the only detail a caller sees: never the offending value. */
+export function rejected(rule: string): GovernanceError {
+  return new GovernanceError(ErrorCode.RejectedInput, `Input rejected: ${rule}`, 'rejected_input');
+}
+
+function compileRules(cfg: SanitizeConfig): { rules: Rule[]; any?: RE2JS } {
+  const rules: Rule[] = cfg.denyPatterns.map((p, i) => ({
+    rule: `deny_pattern:${p.name}`,
+    action: `sanitize.deny_pattern.${p.name}`,
+    re: compileLinearPattern(`sanitize.denyPatterns[${i}] (${p.name})`, p.pattern, { caseInsensitive: p.caseInsensitive }),
+    reject: p.action === 'reject',
+  }));
+  if (cfg.injectionHeuristics !== 'off') {
+    for (const h of INJECTION_HEURISTICS) {
+      rules.push({
+        rule: `prompt_injection:${h.name}`,
+        action: `sanitize.injection.${h.name}`,
+        re: compileLinearPattern(`sanitize injection heuristic ${h.name}`, h.pattern, { caseInsensitive: true }),
+        reject: cfg.injectionHeuristics === 'reject',
+      });
+    }
+  }
+  if (rules.length === 0) return { rules };
+  // One DFA pass over each string for the common case (nothing matches); individual rules only on a hit.
+  const alternation = [
+    ...cfg.denyPatterns.map((p) => (p.caseInsensitive ? `(?i:${p.pattern})` : `(?:${p.pattern})`)),
+    ...(cfg.injectionHeuristics !== 'off' ? INJECTION_HEURISTICS.map((h) => `(?i:${h.pattern})`) : []),
+  ].join('|');
+  return { rules, any: compileLinearPattern('sanitize (combined patterns)', alternation) };
+}
+
+interface Walk {
+  strippedChars: number;
+  strings: string[];
+}
+
+/** The sanitize stage. A pass-through when `enabled` is false. */
+export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
+  if (!cfg.enabled) return { name: 'sanitize' };
+  const { rules, any } = compileRules(cfg);
+  const validator = new ArgumentValidator(cfg.rejectUnknownArguments);
+  const warnedSchemas = new WeakSet<object>();
+  log.info('input sanitization enabled', {
+    validateSchema: cfg.validateSchema,
+    controlCharacters: cfg.controlCharacters,
+    denyPatterns: cfg.denyPatterns.map((p) => p.name),
+    injectionHeuristics: cfg.injectionHeuristics,
+  });
+
+  /** Copies the value, enforcing depth, string length and control characters; collects strings for pattern checks. */
+  const walk = (value: unknown, depth: number, w: Walk): unknown => {
+    if (typeof value === 'string') {
+      if (value.length > cfg.maxStringLength) throw rejected('max_string_length');
+      let s = value;
+      if (cfg.controlCharacters !== 'allow' && hasControlChars(s)) {
+        if (cfg.controlCharacters === 'reject') throw rejected('control_characters');
+        const r = stripControlChars(s);
+        s = r.text;
+        w.strippedChars += r.removed;
+      }
+      w.strings.push(s);
+      return s;
+    }
+    if (value === null || typeof value !== 'object') return value;
+    if (depth > cfg.maxDepth) throw rejected('max_depth');
+    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, w));
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+      if (k.length > cfg.maxStringLength) throw rejected('max_string_length');
+      if (cfg.controlCharacters !== 'allow' && hasControlChars(k)) throw rejected('control_characters');
+      w.strings.push(k);
+      const copy = walk(v, depth + 1, w);
+      if (k === '__proto__') Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
+      else out[k] = copy;
+    }
+    return out;
+  };
+
+  const onRequest = (ctx: RequestContext): void => {
+    if (ctx.method !== 'tools/call' || !ctx.target) return;
+    const args = ctx.arguments ?? {};
+    if (Buffer.byteLength(JSON.stringify(args), 'utf8') > cfg.maxArgumentBytes) throw rejected('max_argument_bytes');
+
+    const w: Walk = { strippedChars: 0, strings: [] };
+    const clean = walk(args, 1, w) as Record<string, unknown>;
+    if (w.strippedChars > 0) ctx.actions.push({ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: w.strippedChars });
+
+    const schema = ctx.target.inputSchema;
+    if (cfg.validateSchema && schema) {
+      const res = validator.check(schema, clean);
+      if (!res.ok && 'schemaError' in res) {
+        if (!warnedSchemas.has(schema)) {
+          warnedSchemas.add(schema);
+          log.warn('tool inputSchema cannot be compiled; calls to it are refused', { tool: ctx.target.exposedName, reason: res.schemaError });
+        }
+        throw rejected('input_schema_unusable');
+      }
+      if (!res.ok) throw new GovernanceError(ErrorCode.InvalidParams, `Invalid arguments: ${res.message}`, 'invalid_params');
+    }
+
+    if (any) {
+      const hits = new Map<Rule, number>();
+      for (const s of w.strings) {
+        if (!any.test(s)) continue;
+        for (const r of rules) {
+          if (r.re.test(s)) {
+            if (r.reject) {
+              for (const [h, count] of hits) ctx.actions.push({ stage: 'sanitize', action: h.action, count });
+              ctx.actions.push({ stage: 'sanitize', action: r.action, count: 1 });
+              throw rejected(r.rule);
+            }
+            hits.set(r, (hits.get(r) ?? 0) + 1);
+          }
+        }
+      }
+      for (const [r, count] of hits) ctx.actions.push({ stage: 'sanitize', action: r.action, count });
+    }
+    if (ctx.arguments !== undefined) ctx.arguments = clean;
+  };
+
+  return { name: 'sanitize', onRequest };
+}

@@ -1,0 +1,118 @@
+/**
+ * PII tokenization. On the way in (tools/call): PII found by the configured detectors, and every value at a configured
+ * argument path, is replaced by a deterministic, authenticated, reversible token (see siv.ts) before the upstream sees
+ * it. On the way back: valid tokens in the result are replaced by their values, but only when the configuration allows
+ * it (`detokenizeResults`) and access control set `ctx.detokenizeAllowed` for this caller. A token that fails
+ * authentication is left as it is and counted. Records names and counts in ctx.actions, never values.
+ */
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { ProxyConfig } from '../../config/schema';
+import { DETECTORS } from '../../config/sections/redact';
+import type { Logger } from '../../log';
+import type { JsonResult, RequestContext, Stage } from '../../pipeline/context';
+import { SpanEngine, mapJsonStrings, replaceSpans, selectDetectors } from '../redact';
+import { loadTokenizationKey } from './key';
+import { mapPaths, parseArgumentPaths } from './paths';
+import { TokenCipher } from './siv';
+
+export type TokenizeConfig = ProxyConfig['tokenize'];
+export { TokenCipher } from './siv';
+export { loadTokenizationKey, parseKeyMaterial } from './key';
+
+/** Token type for values tokenized because of their argument path (not because a detector recognised them). */
+export const PATH_TOKEN_TYPE = 'VALUE';
+const TOKEN_TYPES = [...DETECTORS, PATH_TOKEN_TYPE];
+/** A token anywhere in a text: `tok_<TYPE>_<base64url>` delimited by characters outside the token alphabet. */
+export const TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_\\-])tok_(${TOKEN_TYPES.join('|')})_([A-Za-z0-9_\\-]{22,})`, 'g');
+const WHOLE_TOKEN = new RegExp(`^${TOKEN_PATTERN.source}$`);
+
+export interface TokenizeStageOptions {
+  /** Secrets Manager client for `key.source = secretsManager` (default: a client for the secret's region). */
+  readonly secretsManagerClient?: SecretsManagerClient;
+  /** Environment for `key.source = env` (default: process.env). */
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+function tokenRanges(s: string): { start: number; end: number }[] {
+  if (!s.includes('tok_')) return [];
+  return Array.from(s.matchAll(TOKEN_PATTERN), (m) => ({ start: m.index, end: m.index + m[0].length }));
+}
+
+/** Copies a JSON value, applying `fn` to string values (not keys). */
+function mapValues(v: unknown, fn: (s: string) => string): unknown {
+  if (typeof v === 'string') return fn(v);
+  if (Array.isArray(v)) return v.map((x) => mapValues(x, fn));
+  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapValues(x, fn)]));
+  return v;
+}
+
+/** Builds the tokenization stage; loads the key once (env or Secrets Manager). A pass-through when disabled. */
+export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts: TokenizeStageOptions = {}): Promise<Stage> {
+  if (!cfg.enabled) return { name: 'tokenize' };
+  const engine = new SpanEngine(selectDetectors(cfg.detectors, [], 'tokenize'));
+  const paths = parseArgumentPaths(cfg.argumentPaths);
+  const key = await loadTokenizationKey(cfg.key, opts);
+  const cipher = new TokenCipher(key);
+  key.fill(0);
+  log.info('tokenization enabled', { detectors: engine.detectors.map((d) => d.name), argumentPaths: cfg.argumentPaths.length, keySource: cfg.key.source, detokenizeResults: cfg.detokenizeResults });
+
+  const tokenizeText = (s: string, counts: Map<string, number>): string => {
+    let spans = engine.find(s);
+    if (spans.length === 0) return s;
+    const existing = tokenRanges(s); // a caller may pass back tokens it was given: never tokenize inside one
+    if (existing.length) spans = spans.filter((sp) => !existing.some((t) => sp.start < t.end && t.start < sp.end));
+    return replaceSpans(s, spans, (value, type) => {
+      counts.set(type, (counts.get(type) ?? 0) + 1);
+      return cipher.encrypt(type, value);
+    });
+  };
+
+  const onRequest = (ctx: RequestContext): void => {
+    if (ctx.method !== 'tools/call' || !ctx.target || !ctx.arguments) return;
+    const tool = ctx.target.exposedName;
+    const counts = new Map<string, number>();
+    let args = ctx.arguments;
+    const here = paths.filter((p) => p.tool === '*' || p.tool === tool).map((p) => p.segments);
+    if (here.length) {
+      args = mapPaths(args, here, (leaf) => {
+        const s = String(leaf);
+        if (s === '' || WHOLE_TOKEN.test(s)) return leaf;
+        counts.set(PATH_TOKEN_TYPE, (counts.get(PATH_TOKEN_TYPE) ?? 0) + 1);
+        return cipher.encrypt(PATH_TOKEN_TYPE, s);
+      });
+    }
+    if (engine.detectors.length) args = mapValues(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
+    ctx.arguments = args;
+    for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
+  };
+
+  const onResult = (ctx: RequestContext, result: JsonResult): JsonResult => {
+    if (!cfg.detokenizeResults) return result;
+    const allowed = ctx.detokenizeAllowed === true;
+    let restored = 0;
+    let invalid = 0;
+    let withheld = 0;
+    const value = mapJsonStrings(result, (s) => {
+      if (!s.includes('tok_')) return s;
+      return s.replace(TOKEN_PATTERN, (m: string, type: string, payload: string) => {
+        if (!allowed) {
+          withheld++;
+          return m;
+        }
+        const v = cipher.decrypt(type, payload);
+        if (v === undefined) {
+          invalid++;
+          return m;
+        }
+        restored++;
+        return v;
+      });
+    }) as JsonResult;
+    if (restored) ctx.actions.push({ stage: 'tokenize', action: 'tokenize.detokenized', count: restored });
+    if (invalid) ctx.actions.push({ stage: 'tokenize', action: 'tokenize.invalid_token', count: invalid });
+    if (withheld) ctx.actions.push({ stage: 'tokenize', action: 'tokenize.detokenize_not_permitted', count: withheld });
+    return allowed ? value : result;
+  };
+
+  return { name: 'tokenize', onRequest, onResult };
+}

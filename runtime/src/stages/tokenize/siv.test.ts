@@ -1,0 +1,59 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { TokenCipher } from './siv';
+
+const KEY = Buffer.from('00112233445566778899aabbccddeeff'.repeat(4), 'hex');
+const cipher = new TokenCipher(KEY);
+const payloadOf = (token: string, type: string) => token.slice(`tok_${type}_`.length);
+
+describe('TokenCipher (HMAC-SHA256 SIV + AES-256-CTR)', () => {
+  it.each([
+    ['EMAIL', 'alice@example.com'],
+    ['CREDIT_CARD', '4111 1111 1111 1111'],
+    ['VALUE', 'ünïcödé ✓ 😀'],
+    ['US_SSN', 'x'],
+  ])('round-trips %s values and uses only [A-Za-z0-9_-]', (type, value) => {
+    const token = cipher.encrypt(type, value);
+    expect(token).toMatch(new RegExp(`^tok_${type}_[A-Za-z0-9_-]+$`));
+    expect(JSON.stringify(token)).toBe(`"${token}"`);
+    expect(encodeURIComponent(token)).toBe(token);
+    expect(token).not.toContain(value);
+    expect(cipher.decrypt(type, payloadOf(token, type))).toBe(value);
+  });
+
+  it('is deterministic per (key, type, value) and differs across types and keys', () => {
+    expect(cipher.encrypt('EMAIL', 'a@example.com')).toBe(cipher.encrypt('EMAIL', 'a@example.com'));
+    expect(new TokenCipher(Buffer.from(KEY)).encrypt('EMAIL', 'a@example.com')).toBe(cipher.encrypt('EMAIL', 'a@example.com'));
+    expect(payloadOf(cipher.encrypt('EMAIL', 'a@example.com'), 'EMAIL')).not.toBe(payloadOf(cipher.encrypt('VALUE', 'a@example.com'), 'VALUE'));
+    const other = new TokenCipher(randomBytes(64));
+    expect(other.encrypt('EMAIL', 'a@example.com')).not.toBe(cipher.encrypt('EMAIL', 'a@example.com'));
+  });
+
+  it('rejects forged, altered, truncated, re-typed and other-key tokens', () => {
+    const token = cipher.encrypt('EMAIL', 'alice@example.com');
+    const p = payloadOf(token, 'EMAIL');
+    const flip = (s: string, i: number) => s.slice(0, i) + (s[i] === 'A' ? 'B' : 'A') + s.slice(i + 1);
+    expect(cipher.decrypt('EMAIL', flip(p, 3))).toBeUndefined(); // in the IV
+    expect(cipher.decrypt('EMAIL', flip(p, p.length - 2))).toBeUndefined(); // in the ciphertext
+    expect(cipher.decrypt('EMAIL', p.slice(0, -2))).toBeUndefined();
+    expect(cipher.decrypt('EMAIL', p.slice(0, 22))).toBeUndefined();
+    expect(cipher.decrypt('PHONE', p)).toBeUndefined();
+    expect(cipher.decrypt('EMAIL', `${p}=`)).toBeUndefined();
+    expect(new TokenCipher(randomBytes(64)).decrypt('EMAIL', p)).toBeUndefined();
+    expect(cipher.decrypt('EMAIL', Buffer.from(randomBytes(40)).toString('base64url'))).toBeUndefined();
+  });
+
+  it('round-trips arbitrary strings (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1, maxLength: 200, unit: 'grapheme' }), (s) => {
+        const t = cipher.encrypt('VALUE', s);
+        return cipher.decrypt('VALUE', payloadOf(t, 'VALUE')) === s;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('requires a 64-byte key', () => {
+    expect(() => new TokenCipher(randomBytes(32))).toThrow(/64 bytes/);
+  });
+});
