@@ -1,19 +1,75 @@
-/** The audit trail. Owned by runtime/src/stages/audit. */
+/** The audit trail. Owned by runtime/src/stages/audit (see docs/AUDIT.md). */
 import { z } from 'zod';
+
+const retrySchema = z
+  .object({
+    /** First retry delay after a failed PutLogEvents / CreateLogStream; doubles per attempt, with full jitter. */
+    baseDelayMs: z.number().int().positive().default(200),
+    /** Largest retry delay. */
+    maxDelayMs: z.number().int().positive().default(20_000),
+  })
+  .strict();
+
+const cloudwatchSchema = z
+  .object({
+    /** The audit log group (its own group, not the runtime's log group). Must exist; the proxy creates only its stream. */
+    logGroupName: z.string().min(1).max(512).regex(/^[.\-_/#A-Za-z0-9]+$/, 'use only letters, digits, and . - _ / #'),
+    region: z.string().optional(),
+    /** Endpoint override (tests, VPC endpoints). */
+    endpoint: z.url().optional(),
+    /** Per-request timeout of a CloudWatch Logs call, in ms. */
+    requestTimeoutMs: z.number().int().positive().default(10_000),
+    retry: retrySchema.default({ baseDelayMs: 200, maxDelayMs: 20_000 }),
+  })
+  .strict();
+
+const metricsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    namespace: z.string().min(1).max(255).default('McpGovernanceProxy'),
+    /** Metrics are aggregated per interval and written as Embedded Metric Format lines on stdout. */
+    intervalMs: z.number().int().positive().default(60_000),
+  })
+  .strict();
 
 export const auditSchema = z
   .object({
     sink: z.enum(['stdout', 'cloudwatch', 'none']).default('stdout'),
-    cloudwatch: z.object({ logGroupName: z.string().min(1), region: z.string().optional(), endpoint: z.url().optional() }).strict().optional(),
+    cloudwatch: cloudwatchSchema.optional(),
     /** closed: refuse calls while the sink cannot accept records; open: forward and keep retrying. */
     failMode: z.enum(['closed', 'open']).default('closed'),
+    /** Records held in memory until the sink accepts them; beyond this, records are dropped and the drop is audited. */
     maxBufferedRecords: z.number().int().positive().default(10_000),
+    /**
+     * Fail-closed threshold: while the sink is failing, refuse calls once this many records wait.
+     * @default 10% of maxBufferedRecords
+     */
+    unhealthyPendingRecords: z.number().int().min(0).optional(),
+    /** Fail-closed threshold: while the sink is failing, refuse calls once the oldest waiting record is this old (ms). */
+    unhealthyPendingAgeMs: z.number().int().positive().default(30_000),
     flushIntervalMs: z.number().int().positive().default(1_000),
-    /** Include redacted argument/result contents (default: salted digests only). */
+    /** Deadline for the final flush on shutdown (SIGTERM/SIGINT), in ms. */
+    closeTimeoutMs: z.number().int().positive().default(5_000),
+    /** Include redacted argument/result contents (default: salted digests only). Requires the redaction scrubber. */
     includeRedactedContent: z.boolean().default(false),
-    metrics: z.object({ enabled: z.boolean().default(true), namespace: z.string().default('McpGovernanceProxy') }).strict().default({ enabled: true, namespace: 'McpGovernanceProxy' }),
+    /** Largest included content per field, in UTF-8 bytes (longer content is cut and marked truncated). */
+    maxContentBytes: z.number().int().positive().max(65_536).default(8_192),
+    /**
+     * Name of an environment variable holding the digest salt (HMAC key, at least 32 characters), so that digests are
+     * comparable across instances. Without it each instance draws a random salt.
+     */
+    digestSaltEnv: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name').optional(),
+    metrics: metricsSchema.default({ enabled: true, namespace: 'McpGovernanceProxy', intervalMs: 60_000 }),
   })
   .strict()
   .superRefine((v, ctx) => {
     if (v.sink === 'cloudwatch' && !v.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'required when sink is "cloudwatch" (logGroupName)' });
+    if (v.unhealthyPendingRecords !== undefined && v.unhealthyPendingRecords > v.maxBufferedRecords) {
+      ctx.addIssue({ code: 'custom', path: ['unhealthyPendingRecords'], message: `must not exceed maxBufferedRecords (${v.maxBufferedRecords})` });
+    }
+    if (v.cloudwatch && v.cloudwatch.retry.baseDelayMs > v.cloudwatch.retry.maxDelayMs) {
+      ctx.addIssue({ code: 'custom', path: ['cloudwatch', 'retry', 'baseDelayMs'], message: 'must not exceed maxDelayMs' });
+    }
   });
+
+export type AuditConfig = z.output<typeof auditSchema>;

@@ -1,0 +1,258 @@
+/**
+ * Audit record shapes (schema/audit-record.schema.json, version 1) and how they are built from a request context.
+ * Records hold identifiers, names, counts, timings and salted digests: never tokens, headers, raw claims, raw
+ * arguments or raw results. Contents appear only when configured, and only after the redaction scrubber.
+ */
+import { createHmac } from 'node:crypto';
+import type { CatalogEntry, Outcome, Principal, RequestContext, StageAction } from '../../pipeline/context';
+import { canonicalJson } from './chain';
+
+export const AUDIT_SCHEMA_VERSION = 1 as const;
+
+/** Members every record carries (the hash chain). */
+export interface ChainFields {
+  readonly v: typeof AUDIT_SCHEMA_VERSION;
+  readonly type: string;
+  /** ISO 8601, UTC, milliseconds: when sealed (also the CloudWatch event timestamp); never decreases unless the clock steps back over a minute. */
+  readonly time: string;
+  readonly instanceId: string;
+  /** 0, 1, 2, ... per instance, without gaps. */
+  readonly seq: number;
+  readonly prevHash: string;
+  readonly hash: string;
+}
+
+export interface CallerInfo {
+  readonly kind: Principal['kind'];
+  readonly sub?: string;
+  readonly clientId?: string;
+  readonly groups: readonly string[];
+  readonly groupsTruncated?: true;
+}
+
+export interface TargetInfo {
+  readonly kind: CatalogEntry['kind'];
+  readonly upstream: string;
+  readonly name: string;
+  readonly exposedName: string;
+}
+
+export interface DecisionInfo {
+  readonly effect: 'allow' | 'deny';
+  readonly policyIds: readonly string[];
+  readonly dryRunDenials: readonly { readonly ruleSet: string; readonly policyIds: readonly string[] }[];
+}
+
+export interface Digests {
+  readonly alg: 'hmac-sha256';
+  /** Identifies the salt (not derived reversibly from it): digests compare only under the same keyId. */
+  readonly keyId: string;
+  readonly arguments?: string;
+  readonly argumentsBytes?: number;
+  readonly result?: string;
+  readonly resultBytes?: number;
+}
+
+export interface ContentInfo {
+  readonly arguments?: string;
+  readonly result?: string;
+  /** Fields cut at maxContentBytes. */
+  readonly truncated?: readonly ('arguments' | 'result')[];
+  /** Why contents are missing although configured. */
+  readonly omitted?: 'scrub_failed' | 'too_large';
+}
+
+export interface RequestFields {
+  readonly requestId: string;
+  readonly rpc: { readonly id?: string | number; readonly method: string };
+  readonly caller?: CallerInfo;
+  readonly target?: TargetInfo;
+  readonly decision?: DecisionInfo;
+  readonly actions: readonly StageAction[];
+  readonly digests: Digests;
+  readonly content?: ContentInfo;
+  readonly latency: { readonly policyMs: number; readonly upstreamMs: number; readonly totalMs: number };
+  readonly outcome?: {
+    readonly status: Outcome['status'];
+    readonly errorCode?: number;
+    readonly errorClass?: string;
+    readonly toolError?: boolean;
+  };
+}
+
+/** A record body before the chain members are added. */
+export type RecordBody = { readonly type: string } & Record<string, unknown>;
+
+const MAX_STRING = 256;
+const MAX_LIST = 100;
+
+/** Caps a string at MAX_STRING characters (identifiers and names are never legitimately longer). */
+function cap(s: string): string {
+  return s.length > MAX_STRING ? `${s.slice(0, MAX_STRING)}...` : s;
+}
+
+function capList<T>(list: readonly T[]): { items: T[]; truncated: boolean } {
+  return list.length > MAX_LIST ? { items: list.slice(0, MAX_LIST), truncated: true } : { items: [...list], truncated: false };
+}
+
+/** Cuts UTF-8 text at `maxBytes` without splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): { text: string; truncated: boolean } {
+  if (text.length <= maxBytes / 3 || Buffer.byteLength(text, 'utf8') <= maxBytes) return { text, truncated: false };
+  const buf = Buffer.from(text, 'utf8').subarray(0, maxBytes);
+  let end = buf.length;
+  // Step back over a partial multi-byte sequence.
+  let i = end - 1;
+  while (i >= 0 && (buf[i] & 0xc0) === 0x80) i--;
+  if (i >= 0) {
+    const lead = buf[i];
+    const need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+    if (end - i < need) end = i;
+  }
+  return { text: buf.subarray(0, end).toString('utf8'), truncated: true };
+}
+
+export interface RecordBuilderOptions {
+  readonly salt: Buffer;
+  readonly includeContent: boolean;
+  readonly maxContentBytes: number;
+  /** The redaction scrubber; applied to included contents and to caller-controlled strings (rpc ids, resource URIs). */
+  readonly scrub?: (s: string) => string;
+}
+
+/** Builds record bodies from request contexts. Holds the digest key; computes digests once per request. */
+export class RecordBuilder {
+  readonly keyId: string;
+  private readonly argDigests = new WeakMap<RequestContext, { digest?: string; bytes?: number }>();
+
+  constructor(private readonly opts: RecordBuilderOptions) {
+    this.keyId = createHmac('sha256', opts.salt).update('mcp-governance-proxy/audit/digest-key-id').digest('hex').slice(0, 16);
+  }
+
+  private digest(value: unknown): { digest?: string; bytes?: number } {
+    if (value === undefined) return {};
+    try {
+      const text = canonicalJson(value);
+      return { digest: createHmac('sha256', this.opts.salt).update(text, 'utf8').digest('hex'), bytes: Buffer.byteLength(text, 'utf8') };
+    } catch {
+      return {};
+    }
+  }
+
+  private argumentsDigest(ctx: RequestContext): { digest?: string; bytes?: number } {
+    let d = this.argDigests.get(ctx);
+    if (!d) {
+      d = this.digest(ctx.arguments);
+      this.argDigests.set(ctx, d);
+    }
+    return d;
+  }
+
+  /** Scrubs a caller-controlled string; when no scrubber is installed the string is kept (it is capped either way). */
+  private scrubbed(s: string): string {
+    if (!this.opts.scrub) return cap(s);
+    try {
+      return cap(this.opts.scrub(s));
+    } catch {
+      return '[unavailable]';
+    }
+  }
+
+  private content(ctx: RequestContext, result: unknown): ContentInfo | undefined {
+    if (!this.opts.includeContent || !this.opts.scrub) return undefined;
+    const out: { arguments?: string; result?: string } = {};
+    const truncated: ('arguments' | 'result')[] = [];
+    try {
+      for (const [field, value] of [['arguments', ctx.arguments], ['result', result]] as const) {
+        if (value === undefined) continue;
+        const scrubbed = this.opts.scrub(JSON.stringify(value));
+        const cut = truncateUtf8(scrubbed, this.opts.maxContentBytes);
+        out[field] = cut.text;
+        if (cut.truncated) truncated.push(field);
+      }
+    } catch {
+      return { omitted: 'scrub_failed' };
+    }
+    return truncated.length ? { ...out, truncated } : out;
+  }
+
+  private common(ctx: RequestContext): Omit<RequestFields, 'digests' | 'latency' | 'outcome' | 'content'> {
+    const p = ctx.principal;
+    let caller: CallerInfo | undefined;
+    if (p) {
+      const g = capList(p.groups.map(cap));
+      caller = {
+        kind: p.kind,
+        ...(p.sub !== undefined ? { sub: cap(p.sub) } : {}),
+        ...(p.clientId !== undefined ? { clientId: cap(p.clientId) } : {}),
+        groups: g.items,
+        ...(g.truncated ? { groupsTruncated: true as const } : {}),
+      };
+    }
+    const t = ctx.target;
+    // Resource URIs may be caller-chosen (templates), so they pass through the scrubber like other caller input.
+    const targetName = (s: string) => (t?.kind === 'resource' ? this.scrubbed(s) : cap(s));
+    const target: TargetInfo | undefined = t
+      ? { kind: t.kind, upstream: cap(t.upstream), name: targetName(t.name), exposedName: targetName(t.exposedName) }
+      : undefined;
+    const d = ctx.decision;
+    const decision: DecisionInfo | undefined = d
+      ? {
+          effect: d.effect,
+          policyIds: capList(d.policyIds.map(cap)).items,
+          dryRunDenials: capList(d.dryRunDenials).items.map((x) => ({ ruleSet: cap(x.ruleSet), policyIds: capList(x.policyIds.map(cap)).items })),
+        }
+      : undefined;
+    const rpcId = ctx.rpcId === undefined ? undefined : typeof ctx.rpcId === 'string' ? this.scrubbed(ctx.rpcId) : ctx.rpcId;
+    return {
+      requestId: cap(ctx.requestId),
+      rpc: { ...(rpcId !== undefined ? { id: rpcId } : {}), method: cap(ctx.method) },
+      ...(caller ? { caller } : {}),
+      ...(target ? { target } : {}),
+      ...(decision ? { decision } : {}),
+      actions: capList(ctx.actions).items.map((a) => ({ stage: cap(a.stage), action: cap(a.action), count: a.count })),
+    };
+  }
+
+  /** The record written by `beforeForward`: the call was allowed and is about to be forwarded. */
+  decision(ctx: RequestContext, now: number): RecordBody {
+    const args = this.argumentsDigest(ctx);
+    const content = this.content(ctx, undefined);
+    return {
+      type: 'decision',
+      ...this.common(ctx),
+      digests: { alg: 'hmac-sha256', keyId: this.keyId, ...(args.digest ? { arguments: args.digest, argumentsBytes: args.bytes } : {}) },
+      ...(content ? { content } : {}),
+      latency: { policyMs: ms(ctx.timings.policyMs), upstreamMs: 0, totalMs: ms(now - ctx.startedAt) },
+    };
+  }
+
+  /** The final record of every request (allowed, denied, errored, lists). */
+  outcome(ctx: RequestContext, outcome: Outcome, now: number): RecordBody {
+    const args = this.argumentsDigest(ctx);
+    const res = this.digest(outcome.result);
+    const content = this.content(ctx, outcome.result);
+    return {
+      type: 'outcome',
+      ...this.common(ctx),
+      digests: {
+        alg: 'hmac-sha256',
+        keyId: this.keyId,
+        ...(args.digest ? { arguments: args.digest, argumentsBytes: args.bytes } : {}),
+        ...(res.digest ? { result: res.digest, resultBytes: res.bytes } : {}),
+      },
+      ...(content ? { content } : {}),
+      latency: { policyMs: ms(ctx.timings.policyMs), upstreamMs: ms(ctx.timings.upstreamMs), totalMs: ms(now - ctx.startedAt) },
+      outcome: {
+        status: outcome.status,
+        ...(outcome.errorCode !== undefined ? { errorCode: outcome.errorCode } : {}),
+        ...(outcome.errorClass !== undefined ? { errorClass: outcome.errorClass } : {}),
+        ...(outcome.toolError !== undefined ? { toolError: outcome.toolError } : {}),
+      },
+    };
+  }
+}
+
+/** Milliseconds rounded to microseconds, never negative. */
+function ms(v: number): number {
+  return Number.isFinite(v) && v > 0 ? Math.round(v * 1000) / 1000 : 0;
+}

@@ -1,0 +1,177 @@
+import { AuditTrail } from './trail';
+import type { AuditEntry, AuditSink, BatchLimits } from './sinks/types';
+import { verifyAuditLog } from './verify';
+import { captureLog, waitFor } from './test-fixtures';
+
+/** An in-memory batch sink with programmable failures. */
+function memorySink(limits: Partial<BatchLimits> = {}) {
+  const batches: AuditEntry[][] = [];
+  let failures = 0;
+  const sink: AuditSink & { batches: AuditEntry[][]; failNext(n: number): void } = {
+    name: 'cloudwatch',
+    destination: 'memory',
+    synchronous: false,
+    limits: { maxEvents: 10_000, maxBytes: 1_048_576, overheadBytes: 26, maxSpanMs: 86_340_000, ...limits },
+    batches,
+    failNext(n: number) {
+      failures = n;
+    },
+    async send(batch) {
+      if (failures > 0) {
+        failures--;
+        throw Object.assign(new Error('boom'), { name: 'ServiceUnavailableException' });
+      }
+      batches.push([...batch]);
+    },
+  };
+  return sink;
+}
+
+function trail(sink: AuditSink, over: Partial<ConstructorParameters<typeof AuditTrail>[0]> = {}) {
+  const logs = captureLog();
+  const t = new AuditTrail({
+    instanceId: 'unit-1',
+    sink,
+    log: logs.log,
+    maxBufferedRecords: 1_000,
+    unhealthyPendingRecords: 100,
+    unhealthyPendingAgeMs: 60_000,
+    flushIntervalMs: 3_600_000,
+    retry: { baseDelayMs: 1, maxDelayMs: 2 },
+    ...over,
+  });
+  return { t, logs };
+}
+
+const lines = (batches: AuditEntry[][]) => batches.flat().map((e) => e.line);
+
+describe('AuditTrail batching', () => {
+  it('never builds a batch over the event-count limit', async () => {
+    const sink = memorySink({ maxEvents: 3 });
+    const { t } = trail(sink);
+    await t.start({ type: 'audit_start' });
+    for (let i = 0; i < 10; i++) t.append({ type: 'outcome', i });
+    await t.flush();
+    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 3, 2]);
+    expect(sink.batches.flat().map((e) => e.seq)).toEqual([...Array(11).keys()]);
+  });
+
+  it('never builds a batch over the byte limit (26 bytes overhead per event)', async () => {
+    const sink = memorySink({ maxBytes: 2_000 });
+    const { t } = trail(sink);
+    await t.start({ type: 'audit_start' });
+    for (let i = 0; i < 20; i++) t.append({ type: 'outcome', pad: 'x'.repeat(300) });
+    await t.flush();
+    for (const b of sink.batches) expect(b.reduce((n, e) => n + e.bytes + 26, 0)).toBeLessThanOrEqual(2_000);
+    expect(sink.batches.length).toBeGreaterThan(3);
+    expect(verifyAuditLog(lines(sink.batches)).ok).toBe(true);
+  });
+
+  it('splits batches at the 24 h span and where the clock stepped back, keeping seq order', async () => {
+    const sink = memorySink();
+    const { t, logs } = trail(sink);
+    const real = Date.now();
+    const clock = jest.spyOn(Date, 'now');
+    try {
+      clock.mockReturnValue(real - 25 * 3_600_000);
+      await t.start({ type: 'audit_start' });
+      t.append({ type: 'outcome', n: 1 });
+      clock.mockReturnValue(real);
+      t.append({ type: 'outcome', n: 2 }); // 25 h later: new batch
+      clock.mockReturnValue(real - 30_000);
+      t.append({ type: 'outcome', n: 3 }); // small step back: held at the previous time, same batch
+      clock.mockReturnValue(real - 3_600_000);
+      t.append({ type: 'outcome', n: 4 }); // an hour back: followed, new batch
+      clock.mockReturnValue(real);
+      await t.flush();
+    } finally {
+      clock.mockRestore();
+    }
+    expect(sink.batches.map((b) => b.map((e) => e.seq))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(sink.batches[1][1].timestamp).toBe(sink.batches[1][0].timestamp);
+    expect(logs.entries().some((e) => e.level === 'warn' && /clock stepped back/.test(e.msg))).toBe(true);
+  });
+
+  it('ships a full batch at once, without waiting for the interval', async () => {
+    const sink = memorySink({ maxEvents: 5 });
+    const { t } = trail(sink);
+    await t.start({ type: 'audit_start' });
+    for (let i = 0; i < 4; i++) t.append({ type: 'outcome' });
+    await waitFor(() => sink.batches.length === 1, 1_000, 'full batch');
+    expect(sink.batches[0]).toHaveLength(5);
+  });
+});
+
+describe('AuditTrail failures', () => {
+  it('retries a failed batch with backoff until it lands, in order, with nothing lost', async () => {
+    const sink = memorySink({ maxEvents: 4 });
+    const { t, logs } = trail(sink);
+    await t.start({ type: 'audit_start' });
+    sink.failNext(5);
+    for (let i = 0; i < 9; i++) t.append({ type: 'outcome', i });
+    await t.flush();
+    expect(sink.batches.flat().map((e) => e.seq)).toEqual([...Array(10).keys()]);
+    expect(t.stats()).toMatchObject({ sinkFailures: 5, consecutiveFailures: 0, delivered: 10, buffered: 0 });
+    const entries = logs.entries();
+    expect(entries.filter((e) => e.level === 'error' && /delivery failed/.test(e.msg))).toHaveLength(1); // rate-limited
+    expect(entries.some((e) => /recovered/.test(e.msg))).toBe(true);
+  });
+
+  it('is unhealthy while failing with records piling up (count or age), and healthy again after delivery', async () => {
+    const sink = memorySink();
+    const { t } = trail(sink, { unhealthyPendingRecords: 3, retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 } });
+    await t.start({ type: 'audit_start' });
+    sink.failNext(1);
+    void t.flush();
+    await waitFor(() => t.stats().consecutiveFailures === 1, 1_000, 'failure');
+    expect(t.healthy()).toBe(true); // 1 pending < 3
+    t.append({ type: 'outcome' });
+    t.append({ type: 'outcome' });
+    expect(t.healthy()).toBe(false);
+    const old = trail(memorySink(), { unhealthyPendingAgeMs: 1, retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 } });
+    await old.t.start({ type: 'audit_start' });
+    (old.t as unknown as { opts: { sink: ReturnType<typeof memorySink> } }).opts.sink.failNext(1);
+    void old.t.flush();
+    await waitFor(() => old.t.stats().consecutiveFailures === 1, 1_000, 'failure');
+    await new Promise((r) => setTimeout(r, 5));
+    expect(old.t.healthy()).toBe(false); // one record, but older than the age threshold
+    await Promise.all([t.close(() => ({ type: 'audit_stop' }), 1_000), old.t.close(() => ({ type: 'audit_stop' }), 1_000)]);
+    expect(t.stats()).toMatchObject({ buffered: 0, closed: true });
+  });
+
+  it('records an overflow as soon as there is room, with the count dropped', async () => {
+    const sink = memorySink();
+    const { t, logs } = trail(sink, { maxBufferedRecords: 3, retry: { baseDelayMs: 5, maxDelayMs: 5 } });
+    sink.failNext(1_000_000);
+    await t.start({ type: 'audit_start' });
+    expect(t.append({ type: 'outcome' })).toBe(true);
+    expect(t.append({ type: 'outcome' })).toBe(true);
+    for (let i = 0; i < 7; i++) expect(t.append({ type: 'outcome' })).toBe(false);
+    expect(t.healthy()).toBe(false);
+    expect(t.stats()).toMatchObject({ dropped: 7, buffered: 3 });
+    expect(logs.entries().filter((e) => e.level === 'error' && /buffer full/.test(e.msg))).toHaveLength(1);
+    sink.failNext(0);
+    await t.flush();
+    t.append({ type: 'outcome', after: true });
+    await t.flush();
+    const recs = sink.batches.flat().map((e) => JSON.parse(e.line) as Record<string, unknown>);
+    expect(recs.map((r) => r.type)).toEqual(['audit_start', 'outcome', 'outcome', 'audit_overflow', 'outcome']);
+    expect(recs[3]).toMatchObject({ reason: 'buffer_full', dropped: 7 });
+    const v = verifyAuditLog(lines(sink.batches));
+    expect(v.ok).toBe(true);
+    expect(v.instances[0].reportedDropped).toBe(7);
+    expect(logs.entries().some((e) => e.level === 'error' && e.dropped === 7)).toBe(true);
+  });
+
+  it('close() gives up at the deadline and reports what was not delivered', async () => {
+    const sink = memorySink();
+    const { t, logs } = trail(sink);
+    sink.failNext(1_000_000);
+    await t.start({ type: 'audit_start' });
+    t.append({ type: 'outcome' });
+    const started = Date.now();
+    await t.close(() => ({ type: 'audit_stop' }), 100);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(logs.entries().find((e) => /not delivered before the shutdown deadline/.test(e.msg))).toMatchObject({ lost: 3, firstSeq: 0, lastSeq: 2 });
+  });
+});
