@@ -1,0 +1,116 @@
+/**
+ * Entry point of the bundled proxy (assets/runtime/index.js).
+ *   node index.js                    load config -> build pipeline -> listen -> discover upstreams -> ready
+ *   node index.js check --config f   validate the configuration only (see cli.ts)
+ * Exit codes: 0 normal (including graceful shutdown), 1 check found problems / fatal start-up error, 2 invalid configuration.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseCommand, runCheck } from './cli';
+import { ConfigError, loadConfig } from './config/load';
+import type { ProxyConfig } from './config/schema';
+import { createLogger } from './log';
+import { buildPipeline } from './pipeline/build';
+import { ProxyHttpServer } from './server/http';
+import { McpHandler } from './server/mcp-handler';
+import { UpstreamManager } from './upstream/manager';
+import { PROXY_NAME, PROXY_VERSION } from './version';
+
+/**
+ * `proxy-config.json` beside the bundle (how the construct ships it), when present. `__dirname` exists in the CJS
+ * bundle. When absent, loadConfig explains every way to provide a configuration.
+ */
+function defaultConfigFile(): string | undefined {
+  const file = join(typeof __dirname === 'string' ? __dirname : process.cwd(), 'proxy-config.json');
+  return existsSync(file) ? file : undefined;
+}
+
+/** PORT / HOST environment variables override the configured listen address (local runs, demos, tests). */
+export function applyEnvOverrides(config: ProxyConfig, env: NodeJS.ProcessEnv): ProxyConfig {
+  const port = env.PORT !== undefined && env.PORT !== '' ? Number(env.PORT) : undefined;
+  if (port !== undefined && (!Number.isInteger(port) || port < 0 || port > 65535)) {
+    throw new ConfigError(`PORT: must be an integer between 0 and 65535, got "${env.PORT}"`);
+  }
+  return {
+    ...config,
+    server: { ...config.server, host: env.HOST || config.server.host, port: port ?? config.server.port },
+  };
+}
+
+async function serve(): Promise<void> {
+  const log = createLogger('proxy');
+  let config: ProxyConfig;
+  try {
+    config = applyEnvOverrides(loadConfig({ defaultFile: defaultConfigFile() }), process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+
+  // Stages validate and compile their sections when built: a failure there is a configuration error too.
+  let built: Awaited<ReturnType<typeof buildPipeline>>;
+  try {
+    built = await buildPipeline(config, log);
+  } catch (err) {
+    process.stderr.write(`Invalid proxy configuration: ${(err as Error)?.message ?? String(err)}\n`);
+    process.exit(2);
+  }
+  const { pipeline, auditor } = built;
+  const upstreams = new UpstreamManager(config, log, { clientInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
+  const ready = upstreams.start();
+  const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
+  const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), auditHealthy: () => auditor.healthy() };
+  const http = new ProxyHttpServer({ ...config.server, handler, health, log, ready });
+  const address = await http.listen();
+  log.info('listening', { host: address.address, port: address.port, path: config.server.path });
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('shutting down', { signal, inFlight: http.inFlight });
+    const drained = await http.shutdown(config.server.shutdownGraceMs);
+    if (!drained) log.warn('shutdown grace period elapsed with requests in flight', { graceMs: config.server.shutdownGraceMs });
+    try {
+      await pipeline.close();
+    } catch (err) {
+      log.error('pipeline close failed', { error: (err as Error).message });
+    }
+    await upstreams.close();
+    log.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+
+  await ready;
+  const status = upstreams.status();
+  const counts = upstreams.catalog.counts();
+  log.info('ready', {
+    readyMs: Math.round(process.uptime() * 1000),
+    port: address.port,
+    upstreams: status.length,
+    degraded: status.filter((s) => s.state !== 'healthy').map((s) => s.name),
+    ...counts,
+  });
+}
+
+function main(): void {
+  const argv = process.argv.slice(2);
+  const cmd = parseCommand(argv);
+  if (cmd.kind === 'check') {
+    const outcome = runCheck({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() });
+    process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
+    process.exitCode = outcome.exitCode;
+    return;
+  }
+  serve().catch((err) => {
+    createLogger('proxy').error('fatal start-up error', { error: (err as Error)?.message });
+    process.exit(1);
+  });
+}
+
+main();
