@@ -39,13 +39,6 @@ function tokenRanges(s: string): { start: number; end: number }[] {
 }
 
 /** Copies a JSON value, applying `fn` to string values (not keys). */
-function mapValues(v: unknown, fn: (s: string) => string): unknown {
-  if (typeof v === 'string') return fn(v);
-  if (Array.isArray(v)) return v.map((x) => mapValues(x, fn));
-  if (v && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mapValues(x, fn)]));
-  return v;
-}
-
 /** Builds the tokenization stage; loads the key once (env or Secrets Manager). A pass-through when disabled. */
 export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts: TokenizeStageOptions = {}): Promise<Stage> {
   if (!cfg.enabled) return { name: 'tokenize' };
@@ -81,7 +74,8 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
         return cipher.encrypt(PATH_TOKEN_TYPE, s);
       });
     }
-    if (engine.detectors.length) args = mapValues(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
+    if (engine.detectors.length) // Object keys too: a free-form map argument ({"maria@example.com": "owner"}) must not carry PII past us.
+      args = mapJsonStrings(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
     ctx.arguments = args;
     for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
   };
