@@ -1,0 +1,230 @@
+import { Token } from 'aws-cdk-lib';
+import { LIMITS, type AccessActionValue, type AccessControlConfig, type AccessRuleConfig } from './config/contract';
+import type { Problems } from './errors';
+
+/** What a caller does to a target. */
+export enum AccessAction {
+  /** `tools/call` */
+  CALL_TOOL = 'tools/call',
+  /** `resources/read` */
+  READ_RESOURCE = 'resources/read',
+  /** `prompts/get` */
+  GET_PROMPT = 'prompts/get',
+  /** Seeing detokenized values in results (with tokenization on). */
+  DETOKENIZE = 'detokenize',
+}
+
+/** Match targets by the annotations their upstream declared (never by what the caller claims). */
+export interface ToolAnnotationConditions {
+  /** @default - not matched on */
+  readonly readOnly?: boolean;
+  /** @default - not matched on */
+  readonly destructive?: boolean;
+  /** @default - not matched on */
+  readonly idempotent?: boolean;
+  /** @default - not matched on */
+  readonly openWorld?: boolean;
+}
+
+/**
+ * Who, doing what, to which targets. Within each list any entry matches; lists combine with AND.
+ * An omitted caller list matches anyone; an omitted target list matches everything.
+ */
+export interface AccessRuleProps {
+  /**
+   * A stable id, shown in audit records as the deciding policy (letters, digits, `_ . : -`).
+   * @default - `<rule set>.<index>`
+   */
+  readonly id?: string;
+  /**
+   * The actions the rule covers.
+   * @default - all actions
+   */
+  readonly actions?: AccessAction[];
+  /**
+   * Caller groups (the `groups` claim, `cognito:groups` with Cognito).
+   * @default - any caller
+   */
+  readonly groups?: string[];
+  /**
+   * Caller scopes (with Cognito: `<resource server>/<scope>`).
+   * @default - any caller
+   */
+  readonly scopes?: string[];
+  /**
+   * Caller OAuth2 client ids.
+   * @default - any caller
+   */
+  readonly clientIds?: string[];
+  /**
+   * Caller subjects (`sub`).
+   * @default - any caller
+   */
+  readonly subjects?: string[];
+  /**
+   * Tool (or prompt / resource) names as the upstream names them; `*` matches any run of characters.
+   * @default - every target
+   */
+  readonly tools?: string[];
+  /**
+   * Upstream names.
+   * @default - every upstream
+   */
+  readonly upstreams?: string[];
+  /**
+   * Match only targets whose upstream-declared annotations have these values.
+   * @default - any annotations
+   */
+  readonly annotations?: ToolAnnotationConditions;
+  /**
+   * Callers in any of these groups are not matched (typically on forbid rules, to exempt administrators).
+   * @default - nobody is exempt
+   */
+  readonly exceptGroups?: string[];
+  /**
+   * An extra Cedar condition, added as `when { ... }`, e.g. on the call's arguments:
+   * `context.arguments.hasTag("path") && context.arguments.getTag("path") has string && context.arguments.getTag("path").string like "/tmp/*"`.
+   * @default - no extra condition
+   */
+  readonly when?: string;
+}
+
+/** One access rule: permit or forbid. With access control on, whatever no rule permits is denied; forbid wins. */
+export class AccessRule {
+  /** Permits the matching calls. */
+  public static permit(props: AccessRuleProps): AccessRule {
+    return new AccessRule('permit', props);
+  }
+
+  /** Forbids the matching calls (forbid overrides permit). */
+  public static forbid(props: AccessRuleProps): AccessRule {
+    return new AccessRule('forbid', props);
+  }
+
+  /** `permit` or `forbid`. */
+  public readonly effect: string;
+  /** The rule's conditions. */
+  public readonly props: AccessRuleProps;
+
+  private constructor(effect: 'permit' | 'forbid', props: AccessRuleProps) {
+    this.effect = effect;
+    this.props = props;
+  }
+
+  /** @internal */
+  public _render(prop: string, problems: Problems): AccessRuleConfig {
+    const p = this.props;
+    problems.pattern(`${prop}.id`, p.id, LIMITS.ruleId, 'Use letters, digits and _ . : - only.');
+    for (const key of ['groups', 'scopes', 'clientIds', 'subjects', 'tools', 'upstreams', 'exceptGroups'] as const) {
+      const list = p[key];
+      if (list !== undefined && list.length === 0) {
+        problems.add(`${prop}.${key}`, 'is an empty list, which would match nothing', list, `Omit ${key} to match anything, or name at least one value.`);
+      }
+      list?.forEach((v, i) => {
+        if (!Token.isUnresolved(v) && v.trim().length === 0) problems.add(`${prop}.${key}[${i}]`, 'must not be blank', v, 'Remove it or give a value.');
+      });
+    }
+    if (p.actions !== undefined && p.actions.length === 0) {
+      problems.add(`${prop}.actions`, 'is an empty list, which would match nothing', p.actions, 'Omit actions to match all, or name at least one.');
+    }
+    if (p.when !== undefined && !Token.isUnresolved(p.when) && p.when.trim().length === 0) {
+      problems.add(`${prop}.when`, 'must not be blank', p.when, 'Give a Cedar expression or omit when.');
+    }
+    const a = p.annotations;
+    const annotations = a && {
+      ...(a.readOnly !== undefined ? { readOnlyHint: a.readOnly } : {}),
+      ...(a.destructive !== undefined ? { destructiveHint: a.destructive } : {}),
+      ...(a.idempotent !== undefined ? { idempotentHint: a.idempotent } : {}),
+      ...(a.openWorld !== undefined ? { openWorldHint: a.openWorld } : {}),
+    };
+    return {
+      ...(p.id !== undefined ? { id: p.id } : {}),
+      effect: this.effect as 'permit' | 'forbid',
+      ...(p.actions ? { actions: p.actions.map((x) => x.toString() as AccessActionValue) } : {}),
+      ...(p.groups ? { groups: [...p.groups] } : {}),
+      ...(p.scopes ? { scopes: [...p.scopes] } : {}),
+      ...(p.clientIds ? { clientIds: [...p.clientIds] } : {}),
+      ...(p.subjects ? { subjects: [...p.subjects] } : {}),
+      ...(p.tools ? { tools: [...p.tools] } : {}),
+      ...(p.upstreams ? { upstreams: [...p.upstreams] } : {}),
+      ...(annotations && Object.keys(annotations).length > 0 ? { annotations } : {}),
+      ...(p.exceptGroups ? { exceptGroups: [...p.exceptGroups] } : {}),
+      ...(p.when !== undefined ? { when: p.when } : {}),
+    };
+  }
+}
+
+/** A named set of rules (and optionally raw Cedar), enforced or evaluated in dry run. */
+export interface AccessRuleSet {
+  /** Unique name (letters, digits, `_`, `-`), shown in audit records. */
+  readonly name: string;
+  /**
+   * Typed rules, compiled to Cedar by the proxy.
+   * @default - none
+   */
+  readonly rules?: AccessRule[];
+  /**
+   * Raw Cedar policies, validated against the proxy's Cedar schema (schema/mcp.cedarschema) at synth.
+   * @default - none
+   */
+  readonly cedar?: string;
+  /**
+   * Evaluate and audit would-be denials without enforcing them.
+   * @default - AccessControlOptions.dryRun
+   */
+  readonly dryRun?: boolean;
+}
+
+/** Tool-level access control (Cedar). */
+export interface AccessControlOptions {
+  /**
+   * Deny by default and permit only what the rule sets permit. Off, every authenticated caller may call every target.
+   * @default - on when `ruleSets` is not empty
+   */
+  readonly enabled?: boolean;
+  /**
+   * The rule sets.
+   * @default - none
+   */
+  readonly ruleSets?: AccessRuleSet[];
+  /**
+   * Dry run for every rule set that does not say otherwise: decisions are audited, not enforced.
+   * @default false
+   */
+  readonly dryRun?: boolean;
+}
+
+/** Renders the accessControl section. */
+export function renderAccessControl(options: AccessControlOptions | undefined, upstreamNames: readonly string[], problems: Problems): AccessControlConfig {
+  const sets = options?.ruleSets ?? [];
+  const enabled = options?.enabled ?? sets.length > 0;
+  const seen = new Set<string>();
+  const ruleSets = sets.map((set, i) => {
+    const prop = `accessControl.ruleSets[${i}]`;
+    problems.pattern(`${prop}.name`, set.name, LIMITS.ruleSetName, 'Use letters, digits, _ and - only.');
+    if (seen.has(set.name)) problems.add(`${prop}.name`, 'is used by another rule set', set.name, 'Give each rule set a unique name.');
+    seen.add(set.name);
+    if (!set.rules?.length && !set.cedar?.trim()) {
+      problems.add(prop, 'has neither rules nor cedar', set.name, 'Add typed rules, raw Cedar, or remove the rule set.');
+    }
+    const rules = (set.rules ?? []).map((r, j) => {
+      const rendered = r._render(`${prop}.rules[${j}]`, problems);
+      rendered.upstreams?.forEach((u, k) => {
+        if (!Token.isUnresolved(u) && !upstreamNames.includes(u)) {
+          problems.add(`${prop}.rules[${j}].upstreams[${k}]`, 'names no configured upstream', u, `Use one of: ${upstreamNames.join(', ')}.`);
+        }
+      });
+      return rendered;
+    });
+    return {
+      name: set.name,
+      dryRun: set.dryRun ?? options?.dryRun ?? false,
+      rules,
+      ...(set.cedar !== undefined ? { cedar: set.cedar } : {}),
+    };
+  });
+  if (options?.enabled === true && sets.length === 0) {
+    problems.add('accessControl.ruleSets', 'is empty while access control is enabled, so every call would be denied', [], 'Add a rule set, or leave enabled unset.');
+  }
+  return { enabled, ruleSets };
+}

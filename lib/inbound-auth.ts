@@ -1,0 +1,326 @@
+import { Aws, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import type { IdentityConfig } from './config/contract';
+import type { ProxyBindContext } from './private/bind-context';
+
+/** Options for `InboundAuth.cognito()`: a new Cognito user pool that issues callers' tokens. */
+export interface CognitoInboundAuthOptions {
+  /**
+   * The resource server identifier; scopes appear in tokens as `<identifier>/<scope>`.
+   * @default 'mcp-governance-proxy'
+   */
+  readonly resourceServerIdentifier?: string;
+  /**
+   * The resource server's scopes (use them in access rules with `scopes`).
+   * @default ['invoke']
+   */
+  readonly scopes?: string[];
+  /**
+   * User pool groups to create (use them in access rules with `groups`; they reach the proxy in `cognito:groups`).
+   * @default - none
+   */
+  readonly groups?: string[];
+  /**
+   * The Cognito hosted domain prefix (globally unique per region) for the token endpoint.
+   * @default - `mcp-proxy-` followed by 8 characters of the stack's id (unique per deployment)
+   */
+  readonly domainPrefix?: string;
+  /**
+   * Lifetime of access tokens issued to the machine client.
+   * @default Duration.hours(1)
+   */
+  readonly accessTokenValidity?: Duration;
+  /**
+   * What happens to the user pool when it leaves the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Options for `InboundAuth.cognitoUserPool()`: a user pool you already have. */
+export interface ExistingCognitoInboundAuthOptions {
+  /**
+   * Scopes of which the runtime's JWT authorizer requires one.
+   * @default - no scope requirement
+   */
+  readonly allowedScopes?: string[];
+}
+
+/** Signature algorithms accepted for inbound JWTs. */
+export enum JwtAlgorithm {
+  RS256 = 'RS256', RS384 = 'RS384', RS512 = 'RS512',
+  PS256 = 'PS256', PS384 = 'PS384', PS512 = 'PS512',
+  ES256 = 'ES256', ES384 = 'ES384', ES512 = 'ES512',
+  EDDSA = 'EdDSA',
+}
+
+/** Options for `InboundAuth.oidc()`: an existing OIDC issuer (Okta, Entra ID, Auth0, Keycloak...). */
+export interface OidcInboundAuthOptions {
+  /** The issuer's discovery URL; must end with `/.well-known/openid-configuration`. */
+  readonly discoveryUrl: string;
+  /**
+   * The `iss` value of tokens.
+   * @default - the discovery URL without `/.well-known/openid-configuration`
+   */
+  readonly issuer?: string;
+  /**
+   * The JWKS URL the proxy verifies signatures with.
+   * @default - taken from the discovery document at start-up
+   */
+  readonly jwksUri?: string;
+  /**
+   * Accepted `aud` values. Set this, `allowedClients`, or both.
+   * @default - none
+   */
+  readonly allowedAudiences?: string[];
+  /**
+   * Accepted `client_id` values. Set this, `allowedAudiences`, or both.
+   * @default - none
+   */
+  readonly allowedClients?: string[];
+  /**
+   * Scopes of which the runtime's JWT authorizer requires one.
+   * @default - no scope requirement
+   */
+  readonly allowedScopes?: string[];
+  /**
+   * The claim that lists the caller's groups.
+   * @default 'groups'
+   */
+  readonly groupsClaim?: string;
+  /**
+   * The claim that lists the caller's scopes (space-separated string or array).
+   * @default 'scope'
+   */
+  readonly scopesClaim?: string;
+  /**
+   * Further claims copied onto the caller's principal, for raw Cedar conditions.
+   * @default - none
+   */
+  readonly claims?: string[];
+  /**
+   * Accepted signature algorithms.
+   * @default [JwtAlgorithm.RS256]
+   */
+  readonly algorithms?: JwtAlgorithm[];
+}
+
+/**
+ * The result of binding an InboundAuth.
+ * @internal
+ */
+export interface InboundAuthBinding {
+  readonly authorizer?: agentcore.RuntimeAuthorizerConfiguration;
+  readonly identity: IdentityConfig;
+  /** Headers the runtime must let through to the container. */
+  readonly headers: string[];
+  readonly userPool?: cognito.IUserPool;
+  readonly userPoolClient?: cognito.IUserPoolClient;
+  readonly tokenEndpoint?: string;
+  /** Lines for the compliance report. */
+  readonly description: string;
+}
+
+/** Who may call the proxy, and how the runtime and the proxy verify it. */
+export abstract class InboundAuth {
+  /**
+   * A new Cognito user pool (default): a resource server with scopes, optional groups, and an app client for
+   * machine callers (client credentials), wired as the runtime's JWT authorizer and as the proxy's identity source.
+   */
+  public static cognito(options: CognitoInboundAuthOptions = {}): InboundAuth {
+    return new CognitoAuth(options);
+  }
+
+  /** A Cognito user pool you already have, accepting tokens issued to the given app clients. */
+  public static cognitoUserPool(userPool: cognito.IUserPool, clients: cognito.IUserPoolClient[], options: ExistingCognitoInboundAuthOptions = {}): InboundAuth {
+    return new ExistingCognitoAuth(userPool, clients, options);
+  }
+
+  /** An existing OIDC issuer. */
+  public static oidc(options: OidcInboundAuthOptions): InboundAuth {
+    return new OidcAuth(options);
+  }
+
+  /**
+   * AWS IAM (SigV4): callers need `bedrock-agentcore:InvokeAgentRuntime` (see `McpGovernanceProxy.grantInvoke`).
+   * The container does not see who the caller is, so access rules can only distinguish callers by JWT claims
+   * under JWT auth; under IAM auth every caller is the same principal.
+   */
+  public static iam(): InboundAuth {
+    return new IamAuth();
+  }
+
+  /** `jwt` or `iam`, as written to the configuration. */
+  public abstract readonly mode: string;
+
+  /** @internal */
+  public abstract _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding;
+}
+
+const AUTHORIZATION_HEADER = 'Authorization';
+
+/** The `iss` of a user pool's tokens: `https://cognito-idp.<region>.<suffix>/<userPoolId>`. */
+function cognitoIssuer(userPool: cognito.IUserPool): string {
+  const stack = Stack.of(userPool);
+  return `https://cognito-idp.${userPool.env.region}.${stack.urlSuffix}/${userPool.userPoolId}`;
+}
+
+class CognitoAuth extends InboundAuth {
+  public readonly mode = 'jwt';
+  constructor(private readonly options: CognitoInboundAuthOptions) {
+    super();
+  }
+  public _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding {
+    const o = this.options;
+    const identifier = o.resourceServerIdentifier ?? 'mcp-governance-proxy';
+    const scopeNames = o.scopes ?? ['invoke'];
+    ctx.problems.pattern(`${prop}.resourceServerIdentifier`, identifier, /^[\x21\x23-\x5B\x5D-\x7E]{1,256}$/, 'Use 1-256 printable characters without quotes or backslashes.');
+    if (scopeNames.length === 0) ctx.problems.add(`${prop}.scopes`, 'must name at least one scope', scopeNames, 'Name a scope such as "invoke".');
+    scopeNames.forEach((s, i) => ctx.problems.pattern(`${prop}.scopes[${i}]`, s, /^[\x21\x23-\x2E\x30-\x5B\x5D-\x7E]{1,256}$/, 'Use printable characters without quotes, slashes or backslashes.'));
+    (o.groups ?? []).forEach((g, i) => ctx.problems.pattern(`${prop}.groups[${i}]`, g, /^[\p{L}\p{M}\p{S}\p{N}\p{P}]{1,128}$/u, 'Use at most 128 characters without spaces.'));
+    ctx.problems.pattern(`${prop}.domainPrefix`, o.domainPrefix, /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/, 'Use lowercase letters, digits and hyphens (not at either end).');
+    if (o.domainPrefix && /aws|amazon|cognito/.test(o.domainPrefix)) {
+      ctx.problems.add(`${prop}.domainPrefix`, 'must not contain "aws", "amazon" or "cognito"', o.domainPrefix, 'Choose another prefix.');
+    }
+
+    const removalPolicy = o.removalPolicy ?? RemovalPolicy.RETAIN;
+    const userPool = new cognito.UserPool(ctx.scope, 'UserPool', {
+      selfSignUpEnabled: false,
+      signInAliases: { username: true, email: true },
+      mfa: cognito.Mfa.REQUIRED,
+      mfaSecondFactor: { otp: true, sms: false },
+      passwordPolicy: { minLength: 14, requireLowercase: true, requireUppercase: true, requireDigits: true, requireSymbols: true, tempPasswordValidity: Duration.days(3) },
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      removalPolicy,
+    });
+    Validations.of(userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason: 'Threat protection (advanced security) needs the Cognito Plus feature plan, billed per user; machine callers use client credentials, which it does not cover. Add it on the exposed userPool if human users sign in.',
+    });
+    const scopes = scopeNames.map((name) => new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `MCP governance proxy: ${name}` }));
+    const resourceServer = userPool.addResourceServer('ResourceServer', { identifier, scopes });
+    (o.groups ?? []).forEach((groupName) => new cognito.UserPoolGroup(ctx.scope, `Group-${groupName.replace(/\//g, '_')}`, { userPool, groupName, description: `MCP governance proxy callers: ${groupName}` }));
+    const domainPrefix = o.domainPrefix ?? Fn.join('-', ['mcp-proxy', Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))))]);
+    const domain = userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
+    const client = userPool.addClient('MachineClient', {
+      generateSecret: true,
+      authFlows: {},
+      oAuth: {
+        flows: { clientCredentials: true },
+        scopes: scopes.map((s) => cognito.OAuthScope.resourceServer(resourceServer, s)),
+      },
+      accessTokenValidity: o.accessTokenValidity ?? Duration.hours(1),
+      enableTokenRevocation: true,
+      preventUserExistenceErrors: true,
+    });
+    const issuer = cognitoIssuer(userPool);
+    return {
+      authorizer: agentcore.RuntimeAuthorizerConfiguration.usingCognito(userPool, [client]),
+      identity: {
+        mode: 'jwt',
+        jwt: {
+          issuer,
+          jwksUri: `${issuer}/.well-known/jwks.json`,
+          allowedClients: [client.userPoolClientId],
+          groupsClaim: 'cognito:groups',
+          scopesClaim: 'scope',
+        },
+      },
+      headers: [AUTHORIZATION_HEADER],
+      userPool,
+      userPoolClient: client,
+      tokenEndpoint: `${domain.baseUrl()}/oauth2/token`,
+      description: `JWT from a new Cognito user pool (machine client with client credentials; scopes ${scopeNames.map((s) => `${identifier}/${s}`).join(', ')}${o.groups?.length ? `; groups ${o.groups.join(', ')}` : ''})`,
+    };
+  }
+}
+
+class ExistingCognitoAuth extends InboundAuth {
+  public readonly mode = 'jwt';
+  constructor(private readonly userPool: cognito.IUserPool, private readonly clients: cognito.IUserPoolClient[], private readonly options: ExistingCognitoInboundAuthOptions) {
+    super();
+  }
+  public _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding {
+    if (this.clients.length === 0) ctx.problems.add(`${prop}.clients`, 'must name at least one app client', [], 'Pass the app clients whose tokens the proxy accepts.');
+    const issuer = cognitoIssuer(this.userPool);
+    return {
+      authorizer: agentcore.RuntimeAuthorizerConfiguration.usingCognito(this.userPool, this.clients, undefined, this.options.allowedScopes),
+      identity: {
+        mode: 'jwt',
+        jwt: {
+          issuer,
+          jwksUri: `${issuer}/.well-known/jwks.json`,
+          allowedClients: this.clients.map((c) => c.userPoolClientId),
+          groupsClaim: 'cognito:groups',
+          scopesClaim: 'scope',
+        },
+      },
+      headers: [AUTHORIZATION_HEADER],
+      userPool: this.userPool,
+      description: `JWT from an existing Cognito user pool (${this.clients.length} app client${this.clients.length === 1 ? '' : 's'})`,
+    };
+  }
+}
+
+const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
+
+class OidcAuth extends InboundAuth {
+  public readonly mode = 'jwt';
+  constructor(private readonly options: OidcInboundAuthOptions) {
+    super();
+  }
+  public _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding {
+    const o = this.options;
+    const literal = !Token.isUnresolved(o.discoveryUrl);
+    const validUrl = !literal || (o.discoveryUrl.startsWith('https://') && o.discoveryUrl.endsWith(DISCOVERY_SUFFIX));
+    if (!validUrl) {
+      ctx.problems.add(`${prop}.discoveryUrl`, `must be an https URL ending with ${DISCOVERY_SUFFIX}`, o.discoveryUrl, 'Use the issuer\'s OpenID Connect discovery URL.');
+    }
+    if (!o.allowedAudiences?.length && !o.allowedClients?.length) {
+      ctx.problems.add(prop, 'accepts any audience and any client', undefined, 'Set allowedAudiences, allowedClients, or both.');
+    }
+    if (o.issuer === undefined && !literal) {
+      ctx.problems.add(`${prop}.issuer`, 'cannot be derived from a discovery URL that is a token', undefined, 'Set issuer explicitly.');
+    }
+    const issuer = o.issuer ?? (literal ? o.discoveryUrl.slice(0, -DISCOVERY_SUFFIX.length) : '');
+    if (o.issuer !== undefined && !Token.isUnresolved(o.issuer) && !/^https:\/\/\S+$/.test(o.issuer)) {
+      ctx.problems.add(`${prop}.issuer`, 'must be an https URL', o.issuer, 'Use the exact iss value of the tokens.');
+    }
+    if (o.jwksUri !== undefined && !Token.isUnresolved(o.jwksUri) && !/^https:\/\/\S+$/.test(o.jwksUri)) {
+      ctx.problems.add(`${prop}.jwksUri`, 'must be an https URL', o.jwksUri, 'Use the issuer\'s JWKS URL.');
+    }
+    return {
+      // Only a valid URL reaches the L2 (it throws on its own, without naming our prop).
+      authorizer: validUrl ? agentcore.RuntimeAuthorizerConfiguration.usingJWT(o.discoveryUrl, o.allowedClients, o.allowedAudiences, o.allowedScopes) : undefined,
+      identity: {
+        mode: 'jwt',
+        jwt: {
+          issuer,
+          ...(o.jwksUri ? { jwksUri: o.jwksUri } : {}),
+          audiences: o.allowedAudiences ?? [],
+          allowedClients: o.allowedClients ?? [],
+          ...(o.algorithms ? { algorithms: o.algorithms.map((a) => a.toString()) } : {}),
+          groupsClaim: o.groupsClaim ?? 'groups',
+          scopesClaim: o.scopesClaim ?? 'scope',
+          ...(o.claims ? { claims: o.claims } : {}),
+        },
+      },
+      headers: [AUTHORIZATION_HEADER],
+      description: `JWT from the OIDC issuer ${literal ? issuer : '(resolved at deploy time)'}`,
+    };
+  }
+}
+
+class IamAuth extends InboundAuth {
+  public readonly mode = 'iam';
+  public _bind(): InboundAuthBinding {
+    return {
+      identity: { mode: 'iam' },
+      headers: [],
+      description: 'AWS IAM (SigV4): callers need bedrock-agentcore:InvokeAgentRuntime; the proxy does not see individual callers',
+    };
+  }
+}

@@ -1,0 +1,151 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AccessRuleConfig, ProxyConfigDocument } from '../config/contract';
+
+/** Everything the compliance report states. Plain data; rendered as JSON and Markdown. */
+export interface ComplianceModel {
+  readonly reportVersion: 1;
+  readonly construct: { readonly path: string; readonly stack: string; readonly runtimeName: string };
+  /** The digest the runtime's `check` printed for the shipped configuration (the runtime logs the same at start). */
+  readonly configDigest: string;
+  readonly inboundAuth: { readonly mode: string; readonly description: string };
+  readonly upstreams: { readonly name: string; readonly kind: string; readonly url: string; readonly auth: string; readonly timeoutMs: number }[];
+  readonly accessControl: {
+    readonly enabled: boolean;
+    readonly ruleSets: { readonly name: string; readonly dryRun: boolean; readonly rules: AccessRuleConfig[]; readonly cedar?: string }[];
+  };
+  readonly sanitize: ProxyConfigDocument['sanitize'];
+  readonly redact: ProxyConfigDocument['redact'];
+  readonly tokenize: { readonly enabled: boolean; readonly detectors?: string[]; readonly argumentPaths?: string[]; readonly detokenizeResults?: boolean; readonly key?: string };
+  readonly audit: {
+    readonly sink: string;
+    readonly logGroupName: string;
+    readonly retentionDays?: number;
+    readonly encryption: string;
+    readonly failMode: string;
+    readonly includeRedactedContent: boolean;
+    readonly metricsNamespace: string;
+    readonly alarms: string[];
+  };
+  /** Values CloudFormation supplies at deploy time (environment variables the configuration refers to). */
+  readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly cloudFormation: string }[];
+}
+
+/** Writes `<base>.json` and `<base>.md` into `dir`; returns their paths. */
+export function writeComplianceReport(dir: string, base: string, model: ComplianceModel): string[] {
+  fs.mkdirSync(dir, { recursive: true });
+  const json = path.join(dir, `${base}.json`);
+  const md = path.join(dir, `${base}.md`);
+  fs.writeFileSync(json, `${JSON.stringify(model, null, 2)}\n`);
+  fs.writeFileSync(md, renderMarkdown(model));
+  return [json, md];
+}
+
+const DEFAULT_DETECTORS_REDACT = 'all built-in detectors';
+const DEFAULT_DETECTORS_TOKENIZE = 'EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN';
+
+/** The report as Markdown. */
+export function renderMarkdown(m: ComplianceModel): string {
+  const lines: string[] = [];
+  const p = (s = '') => lines.push(s);
+  p(`# MCP governance proxy compliance report: ${m.construct.path}`);
+  p();
+  p(`- Stack: \`${m.construct.stack}\``);
+  p(`- Runtime: \`${m.construct.runtimeName}\` (AgentCore Runtime, MCP protocol)`);
+  p(`- Configuration digest: \`${m.configDigest}\` (the runtime's \`check\` command prints the same for the shipped proxy-config.json)`);
+  p();
+  p('## Who may call the proxy');
+  p();
+  p(`${m.inboundAuth.description}.`);
+  p();
+  p('## Upstreams');
+  p();
+  p('| Upstream | Kind | URL | Authentication | Timeout |');
+  p('|---|---|---|---|---|');
+  for (const u of m.upstreams) p(`| \`${u.name}\` | ${u.kind} | ${code(u.url)} | ${esc(u.auth)} | ${u.timeoutMs / 1000} s |`);
+  p();
+  p('## Who may call which tool on which upstream');
+  p();
+  if (!m.accessControl.enabled) {
+    p('Access control is **off**: every authenticated caller may call every tool, read every resource and get every prompt of every upstream.');
+  } else {
+    p('Access control is **on**: a call is denied unless a rule permits it; a matching forbid rule always wins. `tools/list` (and the other lists) show each caller exactly what it may call.');
+    p();
+    p('| Rule set | Mode | Rule | Effect | Callers | Actions | Upstreams | Targets | Conditions |');
+    p('|---|---|---|---|---|---|---|---|---|');
+    for (const set of m.accessControl.ruleSets) {
+      const mode = set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
+      set.rules.forEach((r, i) => {
+        p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'all')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
+      });
+      if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
+    }
+    for (const set of m.accessControl.ruleSets.filter((s) => s.cedar)) {
+      p();
+      p(`### Raw Cedar of rule set \`${set.name}\``);
+      p();
+      p('```cedar');
+      p(set.cedar!.trimEnd());
+      p('```');
+    }
+  }
+  p();
+  p('## Data protection');
+  p();
+  const s = m.sanitize;
+  p(`- Input sanitization: ${s.enabled ? `on (schema validation ${s.validateSchema === false ? 'off' : 'on'}; control characters ${s.controlCharacters ?? 'strip'}; prompt-injection heuristics ${s.injectionHeuristics ?? 'reject'}; deny patterns ${s.denyPatterns?.length ? s.denyPatterns.map((d) => `\`${d.name}\``).join(', ') : 'none'})` : 'off'}`);
+  const r = m.redact;
+  p(`- Redaction of results and logs: ${r.enabled ? `on (${r.detectors?.join(', ') ?? DEFAULT_DETECTORS_REDACT}${r.custom?.length ? `; custom ${r.custom.map((c) => c.name).join(', ')}` : ''}; replacement ${r.replacement ?? 'label'})` : 'off'}`);
+  const t = m.tokenize;
+  p(`- Tokenization of arguments: ${t.enabled ? `on (${t.detectors?.join(', ') ?? DEFAULT_DETECTORS_TOKENIZE}${t.argumentPaths?.length ? `; always tokenized: ${t.argumentPaths.map(code).join(', ')}` : ''}; detokenized results ${t.detokenizeResults === false ? 'never' : 'for callers permitted `detokenize`'}; key in ${t.key ?? 'n/a'})` : 'off'}`);
+  p();
+  p('## Audit');
+  p();
+  const a = m.audit;
+  p(`- Sink: CloudWatch Logs group \`${a.logGroupName}\` (${a.encryption}; retention ${a.retentionDays ? `${a.retentionDays} days` : 'as configured on the existing group'})`);
+  p(`- While the sink is unavailable: ${a.failMode === 'closed' ? 'calls are refused (fail closed)' : 'calls are forwarded (fail open)'}`);
+  p(`- Records hold ${a.includeRedactedContent ? 'redacted argument and result contents and salted digests' : 'salted digests of arguments and results, never their contents'}`);
+  p(`- Metrics namespace: \`${a.metricsNamespace}\`; alarms: ${a.alarms.length ? a.alarms.join(', ') : 'none'}`);
+  if (m.deployTimeValues.length) {
+    p();
+    p('## Values resolved at deploy time');
+    p();
+    p('The configuration refers to these environment variables of the runtime; CloudFormation supplies their values.');
+    p();
+    p('| Variable | Configuration path | CloudFormation |');
+    p('|---|---|---|');
+    for (const d of m.deployTimeValues) p(`| \`${d.variable}\` | \`${d.path}\` | ${code(d.cloudFormation)} |`);
+  }
+  p();
+  return lines.join('\n');
+}
+
+function callers(r: AccessRuleConfig): string {
+  const parts: string[] = [];
+  if (r.groups) parts.push(`groups ${r.groups.map(code).join(' or ')}`);
+  if (r.scopes) parts.push(`scopes ${r.scopes.map(code).join(' or ')}`);
+  if (r.clientIds) parts.push(`clients ${r.clientIds.map(code).join(' or ')}`);
+  if (r.subjects) parts.push(`subjects ${r.subjects.map(code).join(' or ')}`);
+  let s = parts.length ? parts.join(' and ') : 'any authenticated caller';
+  if (r.exceptGroups) s += `, except groups ${r.exceptGroups.map(code).join(', ')}`;
+  return s;
+}
+
+function conditions(r: AccessRuleConfig): string {
+  const parts: string[] = [];
+  if (r.annotations) parts.push(Object.entries(r.annotations).map(([k, v]) => `${k}=${v}`).join(', '));
+  if (r.when) parts.push(`when ${code(r.when)}`);
+  return parts.join('; ');
+}
+
+function list(values: readonly string[] | undefined, none: string): string {
+  return values?.length ? values.map(code).join(', ') : none;
+}
+
+function code(s: string): string {
+  return `\`${s.replace(/`/g, "'").replace(/\|/g, '\\|')}\``;
+}
+
+function esc(s: string): string {
+  return s.replace(/\|/g, '\\|');
+}

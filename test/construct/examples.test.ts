@@ -1,0 +1,89 @@
+/**
+ * The examples synthesize, pass cdk-nag (AwsSolutions) with only the construct's own documented acknowledgements,
+ * and write a compliance report whose digest is the one the runtime's `check` prints for the shipped configuration.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { ExistingOidcExampleStack } from '../../examples/existing-oidc';
+import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
+import { MultiUpstreamExampleStack } from '../../examples/multi-upstream';
+import type { McpGovernanceProxy } from '../../lib';
+import { assetConfigFile, check, newApp, sampleEnv } from './helpers';
+
+interface Synthesized {
+  readonly app: App;
+  readonly stack: Stack & { proxy: McpGovernanceProxy };
+  readonly template: Template;
+}
+
+const examples: Record<string, (app: App) => Stack & { proxy: McpGovernanceProxy }> = {
+  'gateway-cognito': (app) => new GatewayCognitoExampleStack(app, 'GatewayCognito'),
+  'multi-upstream': (app) => new MultiUpstreamExampleStack(app, 'MultiUpstream'),
+  'existing-oidc': (app) => new ExistingOidcExampleStack(app, 'ExistingOidc'),
+};
+
+const synthesized: Record<string, Synthesized> = {};
+beforeAll(() => {
+  for (const [name, make] of Object.entries(examples)) {
+    const app = newApp();
+    const stack = make(app);
+    synthesized[name] = { app, stack, template: Template.fromStack(stack) };
+  }
+});
+
+describe.each(Object.keys(examples))('example %s', (name) => {
+  test('synthesizes one proxy runtime', () => {
+    synthesized[name].template.resourceCountIs('AWS::BedrockAgentCore::Runtime', 1);
+  });
+
+  test('cdk-nag AwsSolutions: no unacknowledged findings', () => {
+    const report = new AwsSolutionsChecks().validateScope(synthesized[name].stack);
+    const findings = report.violations.map((v) => `${v.ruleName}: ${v.violatingResources.map((r) => r.constructPath).join(', ')}`);
+    expect(findings).toEqual([]);
+  });
+
+  test('writes a compliance report whose digest is what the runtime check prints for the shipped file', () => {
+    const { app, stack, template } = synthesized[name];
+    const base = path.join(app.outdir, `${stack.artifactId}-Proxy-compliance`);
+    const json = JSON.parse(fs.readFileSync(`${base}.json`, 'utf8'));
+    const md = fs.readFileSync(`${base}.md`, 'utf8');
+    const file = assetConfigFile(app, template);
+    const result = check(file, sampleEnv(fs.readFileSync(file, 'utf8')));
+    expect(result.ok).toBe(true);
+    expect(json.configDigest).toBe(result.digest);
+    expect(md).toContain(`Configuration digest: \`${result.digest}\``);
+    expect(md).toContain('## Who may call which tool on which upstream');
+    expect(json.upstreams.map((u: { name: string }) => u.name)).toEqual(JSON.parse(fs.readFileSync(file, 'utf8')).upstreams.map((u: { name: string }) => u.name));
+  });
+});
+
+test('example 1 report: Cognito callers, the gateway upstream and each rule in plain words', () => {
+  const { app, stack } = synthesized['gateway-cognito'];
+  const md = fs.readFileSync(path.join(app.outdir, `${stack.artifactId}-Proxy-compliance.md`), 'utf8');
+  expect(md).toContain('JWT from a new Cognito user pool');
+  expect(md).toMatch(/\| `tools` \| AgentCore Gateway \| .* \| AWS SigV4 \(bedrock-agentcore\) with the execution role \| 30 s \|/);
+  expect(md).toContain('| `baseline` | enforced | `baseline.admins` | permit | scopes `mcp-governance-proxy/admin` | all | all | all |');
+  expect(md).toContain('| `baseline` | enforced | `baseline.no-deletes` | forbid | any authenticated caller | all | `tools` | `*delete*` |');
+  expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `\{"Fn::GetAtt":\["Gateway[0-9A-F]+","GatewayUrl"\]\}` \|/);
+});
+
+test('example 2 report: redaction, tokenization and who sees detokenized values', () => {
+  const { app, stack } = synthesized['multi-upstream'];
+  const json = JSON.parse(fs.readFileSync(path.join(app.outdir, `${stack.artifactId}-Proxy-compliance.json`), 'utf8'));
+  expect(json.tokenize).toMatchObject({ enabled: true, detectors: ['EMAIL', 'CREDIT_CARD'], argumentPaths: ['*:customer.email'], detokenizeResults: true });
+  expect(json.redact.custom).toEqual([{ name: 'ACCOUNT_ID', pattern: 'ACCT-[0-9]{8}' }]);
+  expect(json.upstreams.map((u: { auth: string }) => u.auth.split(' ')[0])).toEqual(['AWS', 'OAuth2', 'API', 'AWS', 'OAuth2']);
+  expect(json.audit).toMatchObject({ failMode: 'closed', includeRedactedContent: false, alarms: ['denied calls', 'upstream errors', 'audit-sink failures'] });
+});
+
+test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked as not enforced', () => {
+  const { app, stack } = synthesized['existing-oidc'];
+  const md = fs.readFileSync(path.join(app.outdir, `${stack.artifactId}-Proxy-compliance.md`), 'utf8');
+  expect(md).toContain('JWT from the OIDC issuer https://example.okta.com/oauth2/default');
+  expect(md).toContain('| `business-hours-candidate` | dry run (audited, not enforced) | raw Cedar |');
+  expect(md).toContain('forbid (principal, action == McpProxy::Action::"tools/call", resource in McpProxy::Upstream::"tools")');
+  expect(md).toContain('retention 731 days');
+});
