@@ -1,30 +1,49 @@
-/** Tool-level access control in Cedar. Owned by runtime/src/stages/access-control. */
+/** Tool-level access control in Cedar. Owned by runtime/src/stages/access-control (see docs/ACCESS-CONTROL.md). */
 import { z } from 'zod';
+
+/** The Cedar actions (schema/mcp.cedarschema). `detokenize`: may the caller see detokenized values in results. */
+export const ACCESS_ACTIONS = ['tools/call', 'resources/read', 'prompts/get', 'detokenize'] as const;
+export type AccessAction = (typeof ACCESS_ACTIONS)[number];
+
+const nonEmptyStrings = (what: string) =>
+  z.array(z.string().min(1)).min(1, `must not be empty: list at least one ${what}, or omit the field to match any`);
 
 const ruleSchema = z
   .object({
-    id: z.string().regex(/^[A-Za-z0-9_.:-]+$/).optional(),
+    /** Stable id; the Cedar policy id becomes `<rule set name>.<id>` (default: the rule's index). */
+    id: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').optional(),
     effect: z.enum(['permit', 'forbid']),
-    /** Actions: tools/call, resources/read, prompts/get, detokenize. @default all */
-    actions: z.array(z.enum(['tools/call', 'resources/read', 'prompts/get', 'detokenize'])).optional(),
+    /** Actions: tools/call, resources/read, prompts/get, detokenize. @default all (tools/call and detokenize when `annotations` is set) */
+    actions: z.array(z.enum(ACCESS_ACTIONS)).min(1).optional(),
     /** Caller conditions (any of each list; lists combine with AND). Omitted = anyone. */
-    groups: z.array(z.string()).optional(),
-    scopes: z.array(z.string()).optional(),
-    clientIds: z.array(z.string()).optional(),
-    subjects: z.array(z.string()).optional(),
-    /** Target conditions: glob patterns (`*`) on the upstream's own tool name, and upstream names. */
-    tools: z.array(z.string()).optional(),
-    upstreams: z.array(z.string()).optional(),
-    /** Match only targets whose annotations have these values. */
-    annotations: z.object({ readOnlyHint: z.boolean().optional(), destructiveHint: z.boolean().optional(), idempotentHint: z.boolean().optional(), openWorldHint: z.boolean().optional() }).strict().optional(),
-    /** Exempt callers (forbid rules): callers in these groups are not matched. */
-    exceptGroups: z.array(z.string()).optional(),
+    groups: nonEmptyStrings('group').optional(),
+    scopes: nonEmptyStrings('scope').optional(),
+    clientIds: nonEmptyStrings('client id').optional(),
+    subjects: nonEmptyStrings('subject').optional(),
+    /**
+     * Target conditions: glob patterns (`*` = any run of characters) on the upstream's own name of the target
+     * (tool name, prompt name, or resource URI), and upstream names.
+     */
+    tools: nonEmptyStrings('name pattern').optional(),
+    upstreams: nonEmptyStrings('upstream').optional(),
+    /** Match only tools whose annotations (from the upstream, MCP defaults for missing hints) have these values. */
+    annotations: z
+      .object({ readOnlyHint: z.boolean().optional(), destructiveHint: z.boolean().optional(), idempotentHint: z.boolean().optional(), openWorldHint: z.boolean().optional() })
+      .strict()
+      .optional(),
+    /** Exempt callers: callers in any of these groups are not matched (typically on forbid rules). */
+    exceptGroups: nonEmptyStrings('group').optional(),
+    /**
+     * An extra Cedar condition (an expression, added as `when { ... }`), e.g. on the call's arguments:
+     * `context.arguments.hasTag("path") && context.arguments.getTag("path") has string && context.arguments.getTag("path").string like "/tmp/*"`.
+     */
+    when: z.string().min(1).optional(),
   })
   .strict();
 
 const ruleSetSchema = z
   .object({
-    name: z.string().regex(/^[A-Za-z0-9_-]+$/),
+    name: z.string().regex(/^[A-Za-z0-9_-]+$/, 'letters, digits, _ and - only'),
     /** Evaluate and audit as would-deny, but do not enforce. */
     dryRun: z.boolean().default(false),
     rules: z.array(ruleSchema).default([]),
@@ -40,3 +59,7 @@ export const accessControlSchema = z
     ruleSets: z.array(ruleSetSchema).default([]),
   })
   .strict();
+
+export type AccessControlConfig = z.output<typeof accessControlSchema>;
+export type AccessRule = z.output<typeof ruleSchema>;
+export type AccessRuleSet = z.output<typeof ruleSetSchema>;

@@ -1,0 +1,191 @@
+/**
+ * Access-control stage: tool-level authorization in Cedar (see docs/ACCESS-CONTROL.md).
+ *
+ * - Deny by default. Enforced rule sets form one policy set (forbid overrides permit).
+ * - Dry-run rule sets are evaluated on calls the enforced set allows, as "enforced + this rule set": a call that would
+ *   then be denied is recorded in `ctx.decision.dryRunDenials`, never enforced.
+ * - Visibility (lists) and callability come from the same policies: an entry is listed iff some permit applies to
+ *   (caller, action, entry) for some arguments and no forbid applies whatever the arguments. Policies that do not read
+ *   arguments are evaluated exactly; those that do are partially evaluated with the arguments unknown.
+ * - A denied call on a target the caller cannot see answers exactly like an unknown target; a denied call on a visible
+ *   target (argument conditions) answers Forbidden.
+ */
+import type { ProxyConfig } from '../../config/schema';
+import type { Logger } from '../../log';
+import type { CatalogEntry, PolicyDecision, RequestContext, Stage } from '../../pipeline/context';
+import { ErrorCode, GovernanceError, targetNotFound } from '../../pipeline/errors';
+import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
+import { ACTION_FOR_KIND, ARGUMENTS_UID, ArgumentsTooComplex, actionUid, argumentsEntity, callerEntity, targetEntity } from './entities';
+import { ArgumentPolicies, SlicedPolicySet, type CedarRequest } from './engine';
+
+export { CEDAR_SCHEMA, CEDAR_NAMESPACE } from './cedar-schema';
+export { cedarString, typedRuleToCedar } from './compile';
+
+const STAGE = 'access-control';
+
+/**
+ * Compiles the access-control configuration to Cedar and validates it against the proxy's Cedar schema (strict).
+ * Throws ConfigError naming every bad rule set, rule and field. Used at start-up and by the `check` command.
+ */
+export function compileAccessControl(cfg: ProxyConfig['accessControl']): { cedar: string; ruleSets: { name: string; dryRun: boolean; policyIds: string[] }[] } {
+  const compiled = compilePolicies(cfg);
+  return {
+    cedar: renderCedar(compiled),
+    ruleSets: compiled.ruleSets.map((s) => ({ name: s.name, dryRun: s.dryRun, policyIds: s.policies.map((p) => p.id) })),
+  };
+}
+
+export interface AccessControlOptions {
+  /**
+   * Whether to decide `detokenize` for calls (sets ctx.detokenizeAllowed). Pass false when tokenization does not
+   * detokenize results, to save one evaluation per call.
+   * @default true
+   */
+  readonly detokenize?: boolean;
+}
+
+function forbidden(): GovernanceError {
+  return new GovernanceError(ErrorCode.Forbidden, 'Access denied by policy', 'forbidden');
+}
+
+/** Builds the access-control stage: compiles, validates and pre-parses every policy once. */
+export async function createAccessControlStage(cfg: ProxyConfig['accessControl'], log: Logger, opts: AccessControlOptions = {}): Promise<Stage> {
+  const compiled = compilePolicies(cfg);
+  for (const w of compiled.warnings) log.warn('Cedar policy warning', { warning: w });
+
+  if (!cfg.enabled) {
+    log.warn('access control is disabled: every authenticated caller may call and see everything');
+    return {
+      name: STAGE,
+      onRequest(ctx: RequestContext) {
+        if (!ctx.target) return;
+        ctx.decision = { effect: 'allow', policyIds: [], dryRunDenials: [], durationMs: 0 };
+        ctx.detokenizeAllowed = true;
+      },
+    };
+  }
+
+  const enforcedPolicies: CompiledPolicy[] = compiled.ruleSets.filter((s) => !s.dryRun).flatMap((s) => s.policies);
+  const enforcedReadsArguments = enforcedPolicies.some((p) => p.usesContext);
+  const enforced = new SlicedPolicySet('enforced', enforcedPolicies);
+  // Visibility: the policies that do not read arguments exactly, the others partially (see `visible`).
+  const argumentFree = enforcedReadsArguments ? new SlicedPolicySet('visibility', enforcedPolicies.filter((p) => !p.usesContext)) : enforced;
+  const argumentPolicies = new ArgumentPolicies(enforcedPolicies.filter((p) => p.usesContext));
+  const dryRuns = compiled.ruleSets
+    .filter((s) => s.dryRun)
+    .map((s) => ({
+      name: s.name,
+      ids: new Set(s.policies.map((p) => p.id)),
+      readsArguments: enforcedReadsArguments || s.policies.some((p) => p.usesContext),
+      evaluator: new SlicedPolicySet(`dry-run/${s.name}`, [...enforcedPolicies, ...s.policies]),
+    }));
+  const readsArguments = enforcedReadsArguments || dryRuns.some((d) => d.readsArguments);
+  const decidesDetokenize = opts.detokenize !== false && enforcedPolicies.some((p) => p.coversDetokenize && p.effect === 'permit');
+  log.info('access control ready', {
+    enforcedPolicies: enforcedPolicies.length,
+    argumentPolicies: argumentPolicies.size,
+    dryRunRuleSets: dryRuns.map((d) => d.name),
+  });
+
+  const forbidIds = new Set(enforcedPolicies.filter((p) => p.effect === 'forbid').map((p) => p.id));
+
+  // Cedar's error messages may quote values (from arguments too): logs name the policies, never the messages.
+  const logErrors = (msg: string, requestId: string, entry: CatalogEntry, errored: readonly string[], failure: string | undefined) => {
+    if (failure !== undefined || errored.length > 0) log.error(msg, { requestId, target: entry.exposedName, policies: errored, failed: failure !== undefined });
+  };
+
+  /**
+   * Whether `entry` is visible to the caller: the same policies as for calls, with the arguments unknown.
+   * `callerKey` identifies the caller entity (its JSON) for remembering partial evaluations.
+   */
+  const visible = (requestId: string, caller: ReturnType<typeof callerEntity>, callerKey: string, entry: CatalogEntry): boolean => {
+    const target = targetEntity(entry);
+    const action = ACTION_FOR_KIND[entry.kind];
+    const base = { principal: caller.uid, action: actionUid(action), resource: target.uid, entities: [caller, target] };
+    const exact = argumentFree.evaluate({ ...base, context: {} }, action, entry);
+    logErrors('policy evaluation error (visibility; a failing forbid hides the entry)', requestId, entry, exact.errored, exact.failure);
+    if (exact.failure) return false;
+    if (!exact.allow && exact.policyIds.some((id) => forbidIds.has(id))) return false;
+    if (argumentPolicies.size === 0) return exact.allow;
+    const partial = argumentPolicies.evaluate(base, action, entry, callerKey, !exact.allow);
+    logErrors('policy evaluation error (visibility, arguments unknown; a failing forbid hides the entry)', requestId, entry, partial.errored, partial.failure);
+    if (partial.forbidden) return false;
+    return exact.allow || partial.mayPermit;
+  };
+
+  return {
+    name: STAGE,
+
+    onRequest(ctx: RequestContext) {
+      const entry = ctx.target;
+      if (!entry) return; // unknown target: the pipeline answers not-found
+      const t0 = performance.now();
+      const principal = ctx.principal;
+      if (!principal) throw new GovernanceError(ErrorCode.Unauthenticated, 'Authentication required', 'unauthenticated');
+      const caller = callerEntity(principal);
+      const target = targetEntity(entry);
+      const record = (d: Omit<PolicyDecision, 'durationMs'>) => {
+        ctx.decision = { ...d, durationMs: performance.now() - t0 };
+      };
+      /** Records the denial; hidden targets answer exactly like unknown ones, visible ones (argument conditions) say so. */
+      const deny = (policyIds: readonly string[]): never => {
+        let shown = false;
+        try {
+          shown = visible(ctx.requestId, caller, argumentPolicies.size > 0 ? JSON.stringify(caller) : '', entry);
+        } catch {
+          log.error('visibility check failed; answering as for a hidden target', { requestId: ctx.requestId, target: entry.exposedName });
+        }
+        record({ effect: 'deny', policyIds, dryRunDenials: [] });
+        throw shown ? forbidden() : targetNotFound(entry.kind, entry.exposedName, 'forbidden');
+      };
+
+      // The arguments become an entity only when some policy reads them.
+      let withArguments: CedarRequest | undefined;
+      const action = ACTION_FOR_KIND[entry.kind];
+      const plain: CedarRequest = { principal: caller.uid, action: actionUid(action), resource: target.uid, context: {}, entities: [caller, target] };
+      if (readsArguments) {
+        try {
+          withArguments = { ...plain, context: { arguments: { __entity: ARGUMENTS_UID } }, entities: [caller, target, argumentsEntity(ctx.arguments)] };
+        } catch (err) {
+          if (!(err instanceof ArgumentsTooComplex)) throw err;
+          log.warn('arguments cannot be evaluated by policy; policies that read them deny', { requestId: ctx.requestId, target: entry.exposedName, reason: err.message });
+          if (enforcedReadsArguments) deny([]);
+        }
+      }
+
+      const req = enforcedReadsArguments ? withArguments! : plain;
+      const decision = enforced.evaluate(req, action, entry);
+      logErrors('policy evaluation error (a failing forbid denies)', ctx.requestId, entry, decision.errored, decision.failure);
+      if (!decision.allow) deny(decision.policyIds);
+
+      const dryRunDenials: { ruleSet: string; policyIds: string[] }[] = [];
+      for (const d of dryRuns) {
+        const dreq = d.readsArguments ? withArguments : plain;
+        const r = dreq ? d.evaluator.evaluate(dreq, action, entry) : { allow: false, policyIds: [] as string[] };
+        if (!r.allow) dryRunDenials.push({ ruleSet: d.name, policyIds: r.policyIds.filter((id) => d.ids.has(id)) });
+      }
+      ctx.detokenizeAllowed = decidesDetokenize && enforced.evaluate({ ...req, action: actionUid('detokenize') }, 'detokenize', entry).allow;
+      record({ effect: 'allow', policyIds: decision.policyIds, dryRunDenials });
+    },
+
+    filterList(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] {
+      const principal = ctx.principal;
+      if (!principal) {
+        log.error('list without a caller identity: showing nothing', { requestId: ctx.requestId });
+        return [];
+      }
+      const caller = callerEntity(principal);
+      const callerKey = argumentPolicies.size > 0 ? JSON.stringify(caller) : '';
+      const shown = entries.filter((entry) => {
+        try {
+          return visible(ctx.requestId, caller, callerKey, entry);
+        } catch {
+          log.error('visibility check failed; entry hidden', { requestId: ctx.requestId, target: entry.exposedName });
+          return false;
+        }
+      });
+      if (shown.length < entries.length) ctx.actions.push({ stage: STAGE, action: 'access.hidden', count: entries.length - shown.length });
+      return shown;
+    },
+  };
+}

@@ -1,0 +1,137 @@
+/** Bearer JWT verification (jose): signature against the issuer's JWKS, issuer, audience or client, time, algorithm, size. */
+import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import type { JwtIdentityConfig } from '../../config/sections/identity';
+import type { Logger } from '../../log';
+import type { Principal } from '../../pipeline/context';
+import { ErrorCode, GovernanceError } from '../../pipeline/errors';
+import { audienceAccepted, principalFromClaims } from './claims';
+import { resolveJwksUri } from './jwks';
+
+/** Why a token was refused: a stable, low-cardinality class shown to the caller (never the token or its claims). */
+export type TokenProblem =
+  | 'malformed' | 'too large' | 'expired' | 'not yet valid' | 'wrong issuer' | 'wrong audience or client' | 'missing claim'
+  | 'claim check failed' | 'algorithm not allowed' | 'bad signature' | 'unknown signing key' | 'signing keys unavailable';
+
+export function authenticationRequired(): GovernanceError {
+  return new GovernanceError(ErrorCode.Unauthenticated, 'Authentication required', 'unauthenticated');
+}
+
+export function invalidToken(problem: TokenProblem): GovernanceError {
+  return new GovernanceError(ErrorCode.Unauthenticated, `Invalid token: ${problem}`, 'unauthenticated');
+}
+
+/** Maps a jose error to the problem class shown to the caller. */
+export function classifyJoseError(err: unknown): TokenProblem {
+  const e = err as { code?: string; claim?: string; reason?: string };
+  switch (e?.code) {
+    case 'ERR_JWT_EXPIRED':
+      return 'expired';
+    case 'ERR_JWT_CLAIM_VALIDATION_FAILED':
+      if (e.reason === 'missing') return 'missing claim';
+      if (e.claim === 'iss') return 'wrong issuer';
+      if (e.claim === 'nbf' || e.claim === 'iat') return 'not yet valid';
+      return 'claim check failed';
+    case 'ERR_JOSE_ALG_NOT_ALLOWED':
+    case 'ERR_JOSE_NOT_SUPPORTED':
+      return 'algorithm not allowed';
+    case 'ERR_JWS_SIGNATURE_VERIFICATION_FAILED':
+      return 'bad signature';
+    case 'ERR_JWKS_NO_MATCHING_KEY':
+    case 'ERR_JWKS_MULTIPLE_MATCHING_KEYS':
+      return 'unknown signing key';
+    case 'ERR_JWKS_TIMEOUT':
+    case 'ERR_JWKS_INVALID':
+      return 'signing keys unavailable';
+    case 'ERR_JWS_INVALID':
+    case 'ERR_JWT_INVALID':
+    case 'ERR_JWK_INVALID':
+      return 'malformed';
+    case 'ERR_JOSE_GENERIC': // e.g. the JWKS endpoint answered something other than 200
+      return 'signing keys unavailable';
+    default:
+      // Not a jose error: the JWKS fetch itself failed (network).
+      return e?.code === undefined ? 'signing keys unavailable' : 'malformed';
+  }
+}
+
+/** The bearer token of an `authorization` header value, or undefined when there is none. */
+export function bearerToken(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const m = /^Bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header);
+  return m ? m[1] : undefined;
+}
+
+export interface JwtAuthenticator {
+  /** Verifies the request's bearer token; resolves to the principal, or throws GovernanceError(Unauthenticated). */
+  authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<Principal>;
+}
+
+/** Resolves the JWKS location and warms the key cache (start-up); the returned authenticator does no other I/O. */
+export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger, fetchImpl: typeof fetch = fetch): Promise<JwtAuthenticator> {
+  const verifyOptions: JWTVerifyOptions = {
+    issuer: cfg.issuer,
+    algorithms: [...cfg.algorithms],
+    clockTolerance: cfg.clockToleranceSeconds,
+    requiredClaims: ['exp'],
+  };
+  const allowedAlgs = new Set<string>(cfg.algorithms);
+
+  let verify: (token: string) => Promise<JWTPayload>;
+  if (cfg.verifySignature) {
+    const jwksUri = await resolveJwksUri(cfg, fetchImpl, log);
+    const jwks = createRemoteJWKSet(jwksUri, {
+      cacheMaxAge: cfg.jwksCacheSeconds * 1000,
+      cooldownDuration: 30_000,
+      timeoutDuration: 5_000,
+      [customFetch]: (url, init) => fetchImpl(url, init),
+    });
+    try {
+      await jwks.reload();
+    } catch (err) {
+      log.warn('could not fetch the issuer signing keys at start-up; will retry on the first request', { jwksHost: jwksUri.host, error: (err as Error).name });
+    }
+    log.info('JWT identity ready', { issuer: cfg.issuer, jwksHost: jwksUri.host, algorithms: cfg.algorithms });
+    verify = async (token) => (await jwtVerify(token, jwks, verifyOptions)).payload;
+  } else {
+    log.warn('identity.jwt.verifySignature is off: token signatures are trusted from the AgentCore JWT authorizer; claims are still checked');
+    verify = async (token) => {
+      const header = decodeProtectedHeader(token);
+      if (typeof header.alg !== 'string' || !allowedAlgs.has(header.alg)) throw Object.assign(new Error('alg'), { code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+      const payload = decodeJwt(token);
+      checkTimeAndIssuer(payload, cfg);
+      return payload;
+    };
+  }
+
+  return {
+    async authenticate(headers) {
+      const header = headers.authorization;
+      if (header === undefined || header.trim() === '') throw authenticationRequired();
+      if (header.length > cfg.maxTokenBytes + 16) throw invalidToken('too large');
+      const token = bearerToken(header);
+      if (!token) throw authenticationRequired();
+      if (token.length > cfg.maxTokenBytes) throw invalidToken('too large');
+      let payload: JWTPayload;
+      try {
+        payload = await verify(token);
+      } catch (err) {
+        const problem = classifyJoseError(err);
+        if (problem === 'signing keys unavailable') log.warn('cannot fetch the issuer signing keys', { error: (err as Error).name });
+        throw invalidToken(problem);
+      }
+      if (!audienceAccepted(payload, cfg)) throw invalidToken('wrong audience or client');
+      return principalFromClaims(payload, cfg);
+    },
+  };
+}
+
+/** The claim checks jwtVerify does, for tokens whose signature the platform already verified. */
+function checkTimeAndIssuer(payload: JWTPayload, cfg: JwtIdentityConfig): void {
+  const now = Math.floor(Date.now() / 1000);
+  const tol = cfg.clockToleranceSeconds;
+  const fail = (code: string, claim: string, reason = 'check_failed') => Object.assign(new Error(claim), { code, claim, reason });
+  if (payload.iss !== cfg.issuer) throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'iss');
+  if (typeof payload.exp !== 'number') throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'exp', 'missing');
+  if (payload.exp <= now - tol) throw fail('ERR_JWT_EXPIRED', 'exp');
+  if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now + tol)) throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'nbf');
+}
