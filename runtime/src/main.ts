@@ -7,7 +7,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommand, runCheck } from './cli';
-import { ConfigError, loadConfig } from './config/load';
+import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger } from './log';
 import { buildPipeline } from './pipeline/build';
@@ -18,7 +18,7 @@ import { PROXY_NAME, PROXY_VERSION } from './version';
 
 /**
  * `proxy-config.json` beside the bundle (how the construct ships it), when present. `__dirname` exists in the CJS
- * bundle. When absent, loadConfig explains every way to provide a configuration.
+ * bundle. When absent, readConfigDocument explains every way to provide a configuration.
  */
 function defaultConfigFile(): string | undefined {
   const file = join(typeof __dirname === 'string' ? __dirname : process.cwd(), 'proxy-config.json');
@@ -40,8 +40,11 @@ export function applyEnvOverrides(config: ProxyConfig, env: NodeJS.ProcessEnv): 
 async function serve(): Promise<void> {
   const log = createLogger('proxy');
   let config: ProxyConfig;
+  let digest: string;
   try {
-    config = applyEnvOverrides(loadConfig({ defaultFile: defaultConfigFile() }), process.env);
+    const document = readConfigDocument({ defaultFile: defaultConfigFile() });
+    digest = configDigest(document);
+    config = applyEnvOverrides(resolveConfig(document), process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
@@ -92,6 +95,7 @@ async function serve(): Promise<void> {
   log.info('ready', {
     readyMs: Math.round(process.uptime() * 1000),
     port: address.port,
+    configDigest: digest,
     upstreams: status.length,
     degraded: status.filter((s) => s.state !== 'healthy').map((s) => s.name),
     ...counts,

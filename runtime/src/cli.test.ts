@@ -1,0 +1,60 @@
+/** The `check` command: digest of the document as written, `${env:...}` placeholders, offline compilation. */
+import { runCheck } from './cli';
+
+const run = (doc: unknown, env: Record<string, string> = {}) => runCheck({ argv: [], env: { ...env, MCP_PROXY_CONFIG: JSON.stringify(doc) } });
+const base = { version: 1, upstreams: [{ name: 'x', url: 'http://127.0.0.1:1/mcp' }] };
+
+describe('check', () => {
+  test('the digest covers the document as written: key order does not matter, content does', () => {
+    const a = run(base);
+    const b = run({ upstreams: [{ url: 'http://127.0.0.1:1/mcp', name: 'x' }], version: 1 });
+    const c = run({ version: 1, upstreams: [{ name: 'x', url: 'http://127.0.0.1:1/mcp', timeoutMs: 1000 }] });
+    expect(a.exitCode).toBe(0);
+    expect(a.output.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(a.output.digest).toBe(b.output.digest);
+    expect(a.output.digest).not.toBe(c.output.digest);
+  });
+
+  test('every problem as "<path>: <message>", exit 1', () => {
+    const r = run({ version: 2, upstreams: [{ name: 'x', url: 'nope' }] });
+    expect(r.exitCode).toBe(1);
+    expect(r.output).toEqual({ ok: false, errors: expect.arrayContaining([expect.stringMatching(/^version: /), expect.stringMatching(/^upstreams\[0\]\.url: /)]) });
+  });
+
+  test('${env:NAME} placeholders are substituted before validation; the digest does not depend on their values', () => {
+    const doc = { version: 1, upstreams: [{ name: 'x', url: '${env:MCP_PROXY_CFG_1}' }] };
+    const a = run(doc, { MCP_PROXY_CFG_1: 'http://127.0.0.1:1/mcp' });
+    const b = run(doc, { MCP_PROXY_CFG_1: 'https://gateway.example.com/mcp' });
+    expect(a.exitCode).toBe(0);
+    expect(b.exitCode).toBe(0);
+    expect(a.output.digest).toBe(b.output.digest);
+    // The substituted value is validated like any other.
+    expect(run(doc, { MCP_PROXY_CFG_1: 'ftp://x' }).output).toEqual({ ok: false, errors: [expect.stringMatching(/^upstreams\[0\]\.url: /)] });
+  });
+
+  test('an unset placeholder variable names the field and the variable', () => {
+    const r = run({ version: 1, upstreams: [{ name: 'x', url: '${env:MCP_PROXY_CFG_9}' }] });
+    expect(r.output).toEqual({ ok: false, errors: [expect.stringMatching(/^upstreams\[0\]\.url: environment variable MCP_PROXY_CFG_9 is not set/)] });
+  });
+
+  test('Cedar that fails schema validation is refused, as start-up refuses it', () => {
+    const r = run({
+      ...base,
+      accessControl: { enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource) when { principal.nosuchattr == "1" };' }] },
+    });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.stringify(r.output.errors)).toMatch(/raw/);
+  });
+
+  test('a deny pattern RE2 cannot run in linear time is refused', () => {
+    const r = run({ ...base, sanitize: { enabled: true, denyPatterns: [{ name: 'backref', pattern: '(a+)\\1' }] } });
+    expect(r.exitCode).toBe(1);
+    expect(JSON.stringify(r.output.errors)).toMatch(/backref/);
+  });
+
+  test('a valid policy reports its rule sets', () => {
+    const r = run({ ...base, accessControl: { enabled: true, ruleSets: [{ name: 'base', rules: [{ effect: 'permit', groups: ['admins'] }] }] } });
+    expect(r.exitCode).toBe(0);
+    expect(r.output.accessControl).toEqual({ enabled: true, ruleSets: [{ name: 'base', dryRun: false, policies: 1 }] });
+  });
+});
