@@ -1,5 +1,5 @@
 /** One runner for construct tests (test/) and runtime tests (runtime/src/**, beside each module). */
-const esmPackages = ['jose', '@modelcontextprotocol', 'pkce-challenge', 're2js', 'oauth2-mock-server', 'fast-check', 'eventsource-parser'];
+const esmPackages = ['jose', '@modelcontextprotocol', 'pkce-challenge', 're2js', 'oauth2-mock-server', 'is-plain-obj', 'fast-check', 'eventsource-parser'];
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test', '<rootDir>/runtime/src'],

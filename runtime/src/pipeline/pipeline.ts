@@ -47,21 +47,43 @@ export class Pipeline {
       const t1 = performance.now();
       try {
         result = await forward(ctx);
+      } catch (err) {
+        throw await this.filterUpstreamError(ctx, err);
       } finally {
         ctx.timings.upstreamMs = performance.now() - t1;
       }
-      const t2 = performance.now();
-      for (let i = this.stages.length - 1; i >= 0; i--) {
-        const stage = this.stages[i];
-        if (stage.onResult) result = await stage.onResult(ctx, result);
-      }
-      ctx.timings.policyMs += performance.now() - t2;
+      result = await this.runResultStages(ctx, result);
     } catch (err) {
       this.auditor.complete(ctx, failureOutcome(err));
       throw toGovernanceError(err);
     }
     this.auditor.complete(ctx, { status: 'ok', toolError: result.isError === true, result });
     return result;
+  }
+
+  private async runResultStages(ctx: RequestContext, result: JsonResult): Promise<JsonResult> {
+    const t0 = performance.now();
+    try {
+      for (let i = this.stages.length - 1; i >= 0; i--) {
+        const stage = this.stages[i];
+        if (stage.onResult) result = await stage.onResult(ctx, result);
+      }
+      return result;
+    } finally {
+      ctx.timings.policyMs += performance.now() - t0;
+    }
+  }
+
+  /**
+   * An upstream's own JSON-RPC error flows back to the caller too: its message and data pass the output stages
+   * (redaction, detokenization) like a result does, so an upstream cannot leak through its error text.
+   */
+  private async filterUpstreamError(ctx: RequestContext, err: unknown): Promise<unknown> {
+    if (!(err instanceof GovernanceError) || err.errorClass !== 'upstream_error') return err;
+    const filtered = await this.runResultStages(ctx, { message: err.message, ...(err.data ? { data: err.data } : {}) });
+    const message = typeof filtered.message === 'string' ? filtered.message : 'Upstream error';
+    const data = filtered.data && typeof filtered.data === 'object' ? (filtered.data as Record<string, unknown>) : undefined;
+    return new GovernanceError(err.code, message, err.errorClass, data);
   }
 
   /** tools/list, resources/list, resources/templates/list, prompts/list: only what this caller may use. */
@@ -80,6 +102,15 @@ export class Pipeline {
     }
     this.auditor.complete(ctx, { status: 'ok' });
     return visible;
+  }
+
+  /**
+   * Records a governed request refused before the stages could run (malformed parameters: no tool name, arguments
+   * that are not an object, a list cursor) so that every governed request has an outcome record; returns the error.
+   */
+  reject(ctx: RequestContext, err: unknown): GovernanceError {
+    this.auditor.complete(ctx, failureOutcome(err));
+    return toGovernanceError(err);
   }
 
   async close(): Promise<void> {

@@ -12,14 +12,18 @@ export const serverSchema = z
     healthPath: z.string().startsWith('/').default('/ping'),
     /** Largest accepted request body, in bytes; larger bodies are refused before they are read whole. */
     maxBodyBytes: z.number().int().positive().default(1_048_576),
+    /** On SIGTERM/SIGINT, how long in-flight requests may take to finish before connections are closed, in ms. */
+    shutdownGraceMs: z.number().int().min(0).max(120_000).default(10_000),
   })
   .strict();
 
 export const namingSchema = z
   .object({
     /**
-     * `auto` (default): namespace names only when there is more than one upstream; `always`; `never`
-     * (collisions are then a start-up error reported for both upstreams).
+     * `auto` (default): namespace names only when there is more than one upstream; `always`; `never`.
+     * Exposed names are `<prefix><separator><name>`; resource URIs and URI templates likewise `<prefix><separator><uri>`.
+     * A name two upstreams would expose identically (possible with `never` or equal prefixes) is a collision: it is
+     * excluded from the catalog for both upstreams, logged as an error naming both, and listed on /ping.
      */
     mode: z.enum(['auto', 'always', 'never']).default('auto'),
     /** Between the upstream prefix and the tool name. AgentCore Gateway names already contain `___`. */

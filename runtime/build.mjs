@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+/**
+ * Builds the proxy runtime:
+ *   assets/runtime/index.js           one minified CommonJS file (node20 target), no node_modules needed at run time
+ *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
+ *   schema/config.schema.json         JSON Schema of the configuration contract (configJsonSchema())
+ * Usage: node runtime/build.mjs [--quiet]
+ */
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const outDir = join(root, 'assets', 'runtime');
+const outFile = join(outDir, 'index.js');
+const quiet = process.argv.includes('--quiet');
+const say = (msg) => quiet || process.stdout.write(`${msg}\n`);
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  logLevel: 'warning',
+  legalComments: 'none',
+  // The proxy forwards tool results untouched and never validates outputSchema, so the SDK's Ajv validator is never
+  // constructed (the client gets a no-op validator): replace the module so Ajv stays out of the bundle.
+  // zod re-exports every locale (~260 KiB minified); the proxy only uses the default English messages.
+  plugins: [
+    {
+      name: 'trim-bundle',
+      setup(b) {
+        const stubs = {
+          ajv: 'export class AjvJsonSchemaValidator { constructor() { throw new Error("Ajv is not bundled: pass jsonSchemaValidator"); } }',
+          'zod-locales': `export { default as en } from ${JSON.stringify(join(root, 'node_modules', 'zod', 'v4', 'locales', 'en.js'))};`,
+        };
+        b.onResolve({ filter: /validation\/ajv-provider\.js$/ }, () => ({ path: 'ajv', namespace: 'stub' }));
+        b.onResolve({ filter: /^\.\.\/locales\/index\.js$/ }, (a) =>
+          a.importer.includes(`${join('node_modules', 'zod', 'v4')}`) ? { path: 'zod-locales', namespace: 'stub' } : undefined,
+        );
+        b.onLoad({ filter: /.*/, namespace: 'stub' }, (a) => ({ contents: stubs[a.path], loader: 'js', resolveDir: root }));
+      },
+    },
+  ],
+};
+
+mkdirSync(outDir, { recursive: true });
+await build({
+  ...common,
+  entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
+  outfile: outFile,
+  minify: true,
+  sourcemap: false,
+  define: { __PROXY_VERSION__: JSON.stringify(pkg.version) },
+});
+
+// Cedar's Node build reads its wasm from `${__dirname}/cedar_wasm_bg.wasm`: in the bundle that is assets/runtime/.
+const wasm = join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm');
+const bundleText = readFileSync(outFile, 'utf8');
+if (bundleText.includes('cedar_wasm_bg.wasm')) {
+  copyFileSync(wasm, join(outDir, 'cedar_wasm_bg.wasm'));
+} else if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) {
+  rmSync(join(outDir, 'cedar_wasm_bg.wasm'));
+}
+
+// schema/config.schema.json from the zod contract: bundle a tiny script and run it.
+const tmp = mkdtempSync(join(tmpdir(), 'proxy-schema-'));
+try {
+  const script = join(tmp, 'schema.cjs');
+  await build({
+    ...common,
+    stdin: {
+      contents: "import { configJsonSchema } from './runtime/src/config/load'; process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\\n');",
+      resolveDir: root,
+      loader: 'ts',
+    },
+    outfile: script,
+  });
+  mkdirSync(join(root, 'schema'), { recursive: true });
+  writeFileSync(join(root, 'schema', 'config.schema.json'), execFileSync(process.execPath, [script], { encoding: 'utf8' }));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
+say(`runtime bundle: ${outFile} ${kib(outFile)}`);
+if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
+say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);

@@ -1,0 +1,335 @@
+/**
+ * The MCP method dispatcher: one inbound JSON-RPC request in, one result (or GovernanceError) out.
+ * Stateless: nothing survives a request except the in-flight table used to honour notifications/cancelled.
+ * Every governed method goes through the Pipeline: calls (tools/call, resources/read, prompts/get,
+ * completion/complete) with `pipeline.call`, lists with `pipeline.list`.
+ */
+import { randomUUID } from 'node:crypto';
+import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from '../log';
+import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pipeline/context';
+import { ErrorCode, GovernanceError } from '../pipeline/errors';
+import type { Pipeline } from '../pipeline/pipeline';
+import type { Catalog } from '../upstream/catalog';
+import { runInCallScope, type InboundCallScope } from '../upstream/call-context';
+import type { UpstreamRequestOptions } from '../upstream/client';
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
+import type { ResponseChannel } from './response';
+
+/** What the handler needs from the upstream layer (UpstreamManager implements it). */
+export interface UpstreamRouter {
+  readonly catalog: Catalog;
+  forward(target: CatalogEntry, method: string, params: Record<string, unknown>, opts?: UpstreamRequestOptions): Promise<JsonResult>;
+}
+
+export interface InboundRequest {
+  readonly message: JsonRpcRequest;
+  /** Lower-cased inbound HTTP headers. */
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  /** Fires when the caller goes away (connection closed) or cancels (notifications/cancelled). */
+  readonly signal: AbortSignal;
+  readonly channel: ResponseChannel;
+}
+
+export interface McpHandlerOptions {
+  readonly pipeline: Pipeline;
+  readonly upstreams: UpstreamRouter;
+  readonly log: Logger;
+  readonly serverInfo: { name: string; version: string };
+  readonly instructions?: string;
+}
+
+type Params = Record<string, unknown>;
+
+const LIST_KEYS = {
+  'tools/list': ['tools', 'tools'],
+  'resources/list': ['resources', 'resources'],
+  'resources/templates/list': ['resourceTemplates', 'resourceTemplates'],
+  'prompts/list': ['prompts', 'prompts'],
+} as const;
+type ListMethod = keyof typeof LIST_KEYS;
+
+function invalidParams(message: string): GovernanceError {
+  return new GovernanceError(ErrorCode.InvalidParams, message, 'invalid_params');
+}
+
+function requireString(params: Params, key: string): string {
+  const v = params[key];
+  if (typeof v !== 'string' || v === '') throw invalidParams(`params.${key} must be a non-empty string`);
+  return v;
+}
+
+function optionalObject(params: Params, key: string): Record<string, unknown> | undefined {
+  const v = params[key];
+  if (v === undefined) return undefined;
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) throw invalidParams(`params.${key} must be an object`);
+  return v as Record<string, unknown>;
+}
+
+/** Key of an in-flight request for notifications/cancelled: the caller's session headers plus the JSON-RPC id. */
+function inflightKey(headers: Readonly<Record<string, string | undefined>>, id: unknown): string {
+  const session = headers['mcp-session-id'] ?? headers['x-amzn-bedrock-agentcore-runtime-session-id'] ?? '';
+  return `${session}\u0000${headers.authorization ?? ''}\u0000${typeof id}:${String(id)}`;
+}
+
+interface ParsedCall {
+  readonly kind: TargetKind;
+  readonly requested: string;
+  readonly target?: CatalogEntry;
+  readonly args?: Record<string, unknown>;
+  /** The upstream's params for the (possibly stage-rewritten) arguments. */
+  readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
+}
+
+interface PendingRelay {
+  resolve(result: Record<string, unknown>): void;
+  reject(err: Error): void;
+}
+
+export class McpHandler {
+  private readonly inflight = new Map<string, AbortController>();
+  /** Server->client requests relayed to callers, by the unguessable id the proxy gave them. */
+  private readonly relayed = new Map<string, PendingRelay>();
+
+  constructor(private readonly opts: McpHandlerOptions) {}
+
+  /** Handles a notification from the caller (no response). */
+  handleNotification(message: JsonRpcNotification, headers: Readonly<Record<string, string | undefined>>): void {
+    if (message.method === 'notifications/cancelled') {
+      const id = message.params?.requestId;
+      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(inflightKey(headers, id))?.abort();
+    }
+  }
+
+  /** A caller's answer to a relayed server->client request. Unknown ids are ignored. */
+  handleResponse(message: JsonRpcResponse): void {
+    if (typeof message.id !== 'string') return;
+    const pending = this.relayed.get(message.id);
+    if (!pending) return;
+    this.relayed.delete(message.id);
+    if (message.error) pending.reject(new McpError(message.error.code, message.error.message, message.error.data));
+    else pending.resolve(message.result ?? {});
+  }
+
+  /** Sends a server->client request to the caller over its SSE response and waits for the answer (bounded by `signal`). */
+  private relay(channel: ResponseChannel, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>> {
+    if (signal.aborted) return Promise.reject(new McpError(-32603, 'Request cancelled'));
+    const id = `relay-${randomUUID()}`;
+    return new Promise((resolve, reject) => {
+      const cleanup = () => {
+        this.relayed.delete(id);
+        signal.removeEventListener('abort', onAbort);
+      };
+      const onAbort = () => {
+        cleanup();
+        reject(new McpError(-32603, 'Request cancelled'));
+      };
+      this.relayed.set(id, {
+        resolve: (r) => {
+          cleanup();
+          resolve(r);
+        },
+        reject: (e) => {
+          cleanup();
+          reject(e);
+        },
+      });
+      signal.addEventListener('abort', onAbort, { once: true });
+      if (!channel.request(id, request.method, request.params)) {
+        cleanup();
+        reject(new McpError(-32601, `${request.method}: the client cannot receive server requests (no SSE)`));
+      }
+    });
+  }
+
+  /** Handles one request; resolves with its result, rejects with GovernanceError (or anything, mapped by the caller). */
+  async handle(req: InboundRequest): Promise<unknown> {
+    const { message } = req;
+    const params: Params = message.params ?? {};
+    switch (message.method) {
+      case 'initialize':
+        return this.initialize(params);
+      case 'ping':
+      case 'logging/setLevel':
+        // Stateless: there is no session to attach a log level to; upstream log messages are relayed as sent.
+        return {};
+      case 'tools/list':
+      case 'resources/list':
+      case 'resources/templates/list':
+      case 'prompts/list':
+        return this.list(req, message.method, params);
+      case 'tools/call':
+      case 'resources/read':
+      case 'prompts/get':
+      case 'completion/complete':
+        return this.tracked(req, (signal) => this.call(req, params, signal));
+      case 'resources/subscribe':
+      case 'resources/unsubscribe':
+        return this.subscription(req, params);
+      default: {
+        const shown = message.method.length > 100 ? `${message.method.slice(0, 100)}...` : message.method;
+        throw new GovernanceError(ErrorCode.MethodNotFound, `Method not found: ${shown}`, 'method_not_found');
+      }
+    }
+  }
+
+  private initialize(params: Params): JsonResult {
+    const requested = params.protocolVersion;
+    if (typeof requested !== 'string') throw invalidParams('params.protocolVersion must be a string');
+    const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
+    const result: JsonResult = {
+      protocolVersion,
+      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+      serverInfo: this.opts.serverInfo,
+    };
+    if (this.opts.instructions) result.instructions = this.opts.instructions;
+    return result;
+  }
+
+  private context(req: InboundRequest): RequestContext {
+    return {
+      requestId: randomUUID(),
+      rpcId: req.message.id,
+      method: req.message.method,
+      headers: req.headers,
+      startedAt: performance.now(),
+      actions: [],
+      timings: { policyMs: 0, upstreamMs: 0 },
+    };
+  }
+
+  private async list(req: InboundRequest, method: ListMethod, params: Params): Promise<JsonResult> {
+    const ctx = this.context(req);
+    if (params.cursor !== undefined) throw this.opts.pipeline.reject(ctx, invalidParams('Invalid cursor: the proxy returns complete lists'));
+    const [catalogKey, resultKey] = LIST_KEYS[method];
+    const entries = this.opts.upstreams.catalog[catalogKey];
+    const visible = await this.opts.pipeline.list(ctx, entries);
+    return { [resultKey]: visible.map((e) => e.definition) };
+  }
+
+  /**
+   * resources/subscribe and unsubscribe are accepted for a resource the caller may read (same governance as a read),
+   * without contacting the upstream: in stateless mode there is no stream to deliver notifications/resources/updated
+   * on, so `resources.subscribe` is not advertised and no update is ever sent.
+   */
+  private async subscription(req: InboundRequest, params: Params): Promise<JsonResult> {
+    const ctx = this.context(req);
+    let uri: string;
+    try {
+      uri = requireString(params, 'uri');
+    } catch (err) {
+      throw this.opts.pipeline.reject(ctx, err);
+    }
+    ctx.target = this.opts.upstreams.catalog.resource(uri);
+    return this.opts.pipeline.call(ctx, 'resource', uri, async () => ({}));
+  }
+
+  /** Runs `fn` with an AbortSignal that fires on connection close or on the caller's notifications/cancelled. */
+  private async tracked<T>(req: InboundRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const key = inflightKey(req.headers, req.message.id);
+    const ac = new AbortController();
+    const onAbort = () => ac.abort();
+    if (req.signal.aborted) ac.abort();
+    else req.signal.addEventListener('abort', onAbort, { once: true });
+    this.inflight.set(key, ac);
+    try {
+      return await fn(ac.signal);
+    } finally {
+      req.signal.removeEventListener('abort', onAbort);
+      if (this.inflight.get(key) === ac) this.inflight.delete(key);
+    }
+  }
+
+  private async call(req: InboundRequest, params: Params, signal: AbortSignal): Promise<JsonResult> {
+    const ctx = this.context(req);
+    let call: ParsedCall;
+    try {
+      call = this.parseCall(req.message.method, params);
+    } catch (err) {
+      throw this.opts.pipeline.reject(ctx, err);
+    }
+    ctx.target = call.target;
+    ctx.arguments = call.args;
+    const method = req.message.method;
+    const meta = params._meta as Record<string, unknown> | undefined;
+    const progressToken = meta?.progressToken;
+    let forwardMeta: Record<string, unknown> | undefined;
+    if (meta) {
+      const { progressToken: _omit, ...rest } = meta;
+      if (Object.keys(rest).length > 0) forwardMeta = rest;
+    }
+    const channel = req.channel;
+    const onprogress =
+      progressToken === undefined
+        ? undefined
+        : (p: { progress: number; total?: number; message?: string }) =>
+            channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } });
+    const scope: InboundCallScope = {
+      auth: { workloadAccessToken: req.headers.workloadaccesstoken },
+      notify: (n) => channel.notify(n),
+      relay: (r, relaySignal) => this.relay(channel, r, relaySignal),
+    };
+    return this.opts.pipeline.call(ctx, call.kind, call.requested, (c) => {
+      const t = c.target!;
+      const upstreamParams = call.build(t, c.arguments);
+      if (forwardMeta) upstreamParams._meta = forwardMeta;
+      return runInCallScope(scope, () => this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress }));
+    });
+  }
+
+  /** Validates the parameters of a governed call and resolves its target (undefined when unknown). Throws InvalidParams. */
+  private parseCall(method: string, params: Params): ParsedCall {
+    const catalog = this.opts.upstreams.catalog;
+    let kind: TargetKind;
+    let requested: string;
+    let target: CatalogEntry | undefined;
+    let args: Record<string, unknown> | undefined;
+    let build: (t: CatalogEntry, a: Record<string, unknown> | undefined) => Params;
+    switch (method) {
+      case 'tools/call':
+        kind = 'tool';
+        requested = requireString(params, 'name');
+        args = optionalObject(params, 'arguments') ?? {};
+        target = catalog.tool(requested);
+        build = (t, a) => ({ name: t.name, arguments: a });
+        break;
+      case 'prompts/get':
+        kind = 'prompt';
+        requested = requireString(params, 'name');
+        args = optionalObject(params, 'arguments');
+        target = catalog.prompt(requested);
+        build = (t, a) => (a === undefined ? { name: t.name } : { name: t.name, arguments: a });
+        break;
+      case 'resources/read':
+        kind = 'resource';
+        requested = requireString(params, 'uri');
+        target = catalog.resource(requested);
+        build = (t) => ({ uri: t.name });
+        break;
+      default: {
+        // completion/complete: routed by its ref (a prompt, or a resource template / resource).
+        const ref = optionalObject(params, 'ref');
+        const argument = optionalObject(params, 'argument');
+        if (!ref || !argument) throw invalidParams('params.ref and params.argument are required');
+        const { _meta: _drop, ...completionParams } = params;
+        if (ref.type === 'ref/prompt') {
+          kind = 'prompt';
+          requested = requireString(ref, 'name');
+          target = catalog.prompt(requested);
+          build = (t) => ({ ...completionParams, ref: { ...ref, name: t.name } });
+        } else if (ref.type === 'ref/resource') {
+          kind = 'resource';
+          requested = requireString(ref, 'uri');
+          target = catalog.resourceTemplate(requested) ?? catalog.resource(requested);
+          build = (t) => ({ ...completionParams, ref: { ...ref, uri: t.name } });
+        } else {
+          throw invalidParams('params.ref.type must be ref/prompt or ref/resource');
+        }
+        if (typeof argument.name === 'string') args = { [argument.name]: argument.value };
+      }
+    }
+    optionalObject(params, '_meta');
+    return { kind, requested, target, args, build };
+  }
+}

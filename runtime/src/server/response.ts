@@ -1,0 +1,64 @@
+/**
+ * One JSON-RPC response on one HTTP response. Starts as plain JSON; switches to an SSE stream the first time a
+ * notification must reach the caller before the result (progress, upstream log messages). Plain calls therefore pay
+ * nothing for streaming, and streamed calls still end with the result as their last event.
+ */
+import type { ServerResponse } from 'node:http';
+
+export class ResponseChannel {
+  private streaming = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    /** Whether the caller's Accept header allows text/event-stream. */
+    private readonly sseAllowed: boolean,
+  ) {}
+
+  /** True once the response is finished or the connection is gone. */
+  get closed(): boolean {
+    return this.res.writableEnded || this.res.destroyed;
+  }
+
+  /** Whether messages can still be streamed to the caller before the result. */
+  get canStream(): boolean {
+    return this.sseAllowed && !this.closed;
+  }
+
+  /** Sends a notification to the caller now (switching to SSE), or drops it if the caller cannot take a stream. */
+  notify(notification: { method: string; params?: Record<string, unknown> }): void {
+    this.write({ jsonrpc: '2.0', ...notification });
+  }
+
+  /** Sends a server->client request on the stream; returns false when the caller cannot take a stream. */
+  request(id: string, method: string, params: Record<string, unknown> | undefined): boolean {
+    if (!this.canStream) return false;
+    this.write(params === undefined ? { jsonrpc: '2.0', id, method } : { jsonrpc: '2.0', id, method, params });
+    return true;
+  }
+
+  private write(message: Record<string, unknown>): void {
+    if (this.closed || !this.sseAllowed) return;
+    if (!this.streaming) {
+      this.streaming = true;
+      this.res.writeHead(200, {
+        'content-type': 'text/event-stream',
+        'cache-control': 'no-cache, no-transform',
+        connection: 'keep-alive',
+        'x-accel-buffering': 'no',
+      });
+      this.res.flushHeaders();
+    }
+    this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
+  }
+
+  /** Ends the exchange with the JSON-RPC response (`body` is its JSON text). */
+  finish(body: string, status = 200): void {
+    if (this.closed) return;
+    if (this.streaming) {
+      this.res.end(`event: message\ndata: ${body}\n\n`);
+      return;
+    }
+    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    this.res.end(body);
+  }
+}
