@@ -2,6 +2,7 @@
 /**
  * Builds the proxy runtime:
  *   assets/runtime/index.js           one minified CommonJS file (node20 target), no node_modules needed at run time
+ *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
  *   schema/config.schema.json         JSON Schema of the configuration contract (configJsonSchema())
  * Usage: node runtime/build.mjs [--quiet]
@@ -58,6 +59,14 @@ await build({
   define: { __PROXY_VERSION__: JSON.stringify(pkg.version) },
 });
 
+await build({
+  ...common,
+  entryPoints: [join(root, 'runtime', 'cli', 'verify-audit.ts')],
+  outfile: join(outDir, 'verify-audit.js'),
+  minify: true,
+  banner: { js: '#!/usr/bin/env node' },
+});
+
 // Cedar's Node build reads its wasm from `${__dirname}/cedar_wasm_bg.wasm`: in the bundle that is assets/runtime/.
 const wasm = join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm');
 const bundleText = readFileSync(outFile, 'utf8');
@@ -89,4 +98,5 @@ try {
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
+say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
 say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);

@@ -61,15 +61,9 @@ export function decisionFor(records: readonly AuditRecord[], rpcId: string | num
   return records.find((r) => r.type === 'decision' && r.rpc?.id === rpcId);
 }
 
-/**
- * The bundled verifier. `npm run build:runtime` (runtime/build.mjs) does not build it at the time of writing; the
- * audit module builds it with runtime/cli/build-entry.mjs, which is run here when the file is missing.
- */
+/** The bundled verifier, built by `npm run build:runtime` beside the proxy bundle. */
 export async function requireVerifier(): Promise<string> {
-  if (!existsSync(VERIFIER)) {
-    await run(process.execPath, [join(REPO_ROOT, 'runtime', 'cli', 'build-entry.mjs')], { cwd: REPO_ROOT });
-  }
-  if (!existsSync(VERIFIER)) throw new Error(`the audit verifier ${VERIFIER} is missing and could not be built`);
+  if (!existsSync(VERIFIER)) throw new Error(`the audit verifier ${VERIFIER} is missing: run npm run build:runtime`);
   return VERIFIER;
 }
 

@@ -55,7 +55,7 @@ describe('createRedactor', () => {
   it.each([
     ['(a)\\1', /backreferences/],
     ['foo(?=bar)', /lookaround/],
-    ['(?<!x)y', /CUSTOM/],
+    ['(?<!x)y', /custom\[0\]\.pattern/],
   ])('refuses custom pattern %j with a ConfigError naming it', (pattern, msg) => {
     expect(() => createRedactor({ detectors: [], custom: [{ name: 'CUSTOM', pattern }], replacement: 'label' })).toThrow(ConfigError);
     expect(() => createRedactor({ detectors: [], custom: [{ name: 'CUSTOM', pattern }], replacement: 'label' })).toThrow(msg);

@@ -31,7 +31,7 @@ export function selectDetectors(names: readonly string[], custom: RedactConfig['
   custom.forEach((c, i) => {
     if (seen.has(c.name)) throw new ConfigError(`${where}.custom[${i}].name: "${c.name}" is already a detector name`);
     seen.add(c.name);
-    out.push(customDetector(c.name, c.pattern, `${where}.custom[${i}] (${c.name})`));
+    out.push(customDetector(c.name, c.pattern, `${where}.custom[${i}].pattern`));
   });
   return out;
 }

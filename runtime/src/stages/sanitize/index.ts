@@ -34,7 +34,7 @@ function compileRules(cfg: SanitizeConfig): { rules: Rule[]; any?: RE2JS } {
   const rules: Rule[] = cfg.denyPatterns.map((p, i) => ({
     rule: `deny_pattern:${p.name}`,
     action: `sanitize.deny_pattern.${p.name}`,
-    re: compileLinearPattern(`sanitize.denyPatterns[${i}] (${p.name})`, p.pattern, { caseInsensitive: p.caseInsensitive }),
+    re: compileLinearPattern(`sanitize.denyPatterns[${i}].pattern`, p.pattern, { caseInsensitive: p.caseInsensitive }),
     reject: p.action === 'reject',
   }));
   if (cfg.injectionHeuristics !== 'off') {
