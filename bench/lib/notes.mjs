@@ -1,0 +1,75 @@
+/** The method notes and the data-driven reading of failed verdicts that go into the report. */
+import { fmt, fmtPct } from './stats.mjs';
+
+export function methodNotes(r) {
+  const m = r.meta;
+  return [
+    `All processes run on this one ${m.cores}-core machine: the load generator (autocannon, inside bench/run.mjs), the upstream, the proxy under test and, for the full pipeline, the loopback CloudWatch Logs endpoint. Any proxy adds a process that competes for the same cores, so throughput ratios here are a pessimistic bound for a deployment where the proxy has its own vCPUs (AgentCore Runtime). CPU time per call depends less on contention than wall-clock figures, though on an oversubscribed VM it is inflated too (cache pressure, steal).`,
+    `Other work on the machine is not controlled (shared development host): the CPU share other processes took during the run (from /proc/stat, minus this run's own processes) and the load average are recorded above. Targets are interleaved per concurrency level so drift affects all of them alike; ratios measured in the same run are more trustworthy than absolute figures.`,
+    'Pass-through (b): identity `none`, access control off, sanitize/tokenize/redact off, audit sink `none` (no audit records at all).',
+    `Full pipeline (c): JWT verification (RS256; keys from oauth2-mock-server on 127.0.0.1, fetched at start-up) with a real token, Cedar access control (a permit rule for the caller's group and a forbid rule on destructive tools), sanitization (schema validation, control characters, injection heuristics), tokenization (key from the environment), redaction (all built-in detectors), audit to ${m.auditSink}, fail-closed.`,
+    `Peer (d): mcp-proxy ${m.peerVersion} from npm, the most used TypeScript MCP proxy. Its CLI only spawns stdio servers, and supergateway likewise only bridges stdio to HTTP (or HTTP to stdio), so no npm peer fronts a Streamable HTTP server with Streamable HTTP out of the box. (d) uses mcp-proxy's documented library API (\`proxyServer\` + \`startHTTPServer\`, stateless) wired exactly as its CLI does, with an HTTP upstream client instead of a stdio one: a true HTTP->HTTP pass-through with no governance. (d') is the CLI as users run it (\`--stateless --server stream\`) fronting the stdio variant of the same upstream: it saves the second HTTP hop, so it is not like-for-like with (b)/(c); it is shown for reference. mcp-proxy answers with SSE streams (its default); the upstream and our proxy answer JSON.`,
+    'Latency percentiles are nearest-rank over every request\'s own duration (autocannon\'s per-response timing, sub-millisecond), not autocannon\'s integer-millisecond histogram. Closed-loop runs measure capacity (latency there includes queueing); fixed-rate runs measure per-call cost.',
+    'Cold start is spawn-to-ready measured by the harness (includes node start and bundle load), with the self-reported readyMs alongside. RSS is VmRSS from /proc/<pid>/status of the proxy process.',
+  ];
+}
+
+/** Plain-language reasons for what failed, computed from the measurements. */
+export function analysis(r) {
+  const out = [];
+  const hp = r.sections.hotpath;
+  const t16 = hp?.throughput?.[16];
+  if (t16?.direct) {
+    const cpu = (id) => t16[id]?.cpuUsPerCall;
+    const total = (id) => {
+      const c = cpu(id);
+      if (!c) return NaN;
+      return (Number.isFinite(c.front) ? c.front : 0) + c.upstream + c.loadgen;
+    };
+    const d = total('direct');
+    for (const id of ['passthrough', 'full', 'peer']) {
+      const c = cpu(id);
+      if (!c || !Number.isFinite(total(id))) continue;
+      out.push(
+        `${id} at 16 clients: the proxy process spent ${fmt(c.front, 0)} µs of CPU per call, the upstream ${fmt(c.upstream, 0)} µs and the load generator ${fmt(c.loadgen, 0)} µs (direct: upstream ${fmt(cpu('direct').upstream, 0)} µs + load generator ${fmt(cpu('direct').loadgen, 0)} µs). With every core busy, throughput is bounded by total CPU per call: ${fmt(d, 0)} µs direct vs ${fmt(total(id), 0)} µs through ${id}, a ceiling of ${fmtPct(d / total(id))} of direct on this machine; measured ${fmtPct(t16[id].rps / t16.direct.rps)}.`,
+      );
+    }
+  }
+  const lat = hp?.latency;
+  if (lat?.direct && lat?.passthrough && lat?.full) {
+    const hop = lat.passthrough.latencyMs.p50 - lat.direct.latencyMs.p50;
+    const gov = lat.full.latencyMs.p50 - lat.passthrough.latencyMs.p50;
+    out.push(`Of the full pipeline's added p50 latency, ${fmt(hop, 3)} ms is the extra HTTP hop and MCP handling of the pass-through proxy and ${fmt(gov, 3)} ms the governance stages on top of it.`);
+  }
+  if (r.sections.soak?.died) out.push(`Soak: ${r.sections.soak.died}.`);
+  const cs = r.sections.coldstart;
+  if (cs?.nodeBaseline && cs.full) {
+    out.push(`Cold start: a bare \`node\` process needs ${fmt(cs.nodeBaseline.medianWallMs, 0)} ms to its first line on this machine, so ${fmt(cs.full.medianWallMs - cs.nodeBaseline.medianWallMs, 0)} ms of the full configuration's ${fmt(cs.full.medianWallMs, 0)} ms (pass-through: ${fmt(cs.passthrough?.medianWallMs - cs.nodeBaseline.medianWallMs, 0)} ms of ${fmt(cs.passthrough?.medianWallMs, 0)} ms) is the proxy's own start-up: loading the bundle, building the stages (JWKS fetch, Cedar compile), listening and discovery.`);
+  }
+  for (const id of ['passthrough', 'full']) {
+    const tl = cs?.[id]?.timeline;
+    if (tl?.length && cs.nodeBaseline) {
+      const first = tl[0];
+      const steps = tl.slice(1).map((e, i) => [e.msg, e.ms - tl[i].ms]).sort((a, b) => b[1] - a[1]).slice(0, 2);
+      out.push(`Start-up (${id}): the first log line ("${first.msg}") appears ${fmt(first.ms, 0)} ms after spawn, against ${fmt(cs.nodeBaseline.medianWallMs, 0)} ms for a bare \`node\`: ~${fmt(first.ms - cs.nodeBaseline.medianWallMs, 0)} ms go to loading and evaluating the bundle and building the first stage. Largest gaps after that: ${steps.map(([m, d]) => `${fmt(d, 0)} ms before "${m}"`).join(', ')}.`);
+    }
+  }
+  const soak = r.sections.soak;
+  if (soak && cs?.nodeBaseline) {
+    out.push(`Memory: a bare \`node\` process is ${fmt(cs.nodeBaseline.medianRssBytes / 2 ** 20, 1)} MiB; the pass-through proxy is ${fmt(cs.passthrough?.medianRssAtReadyBytes / 2 ** 20, 1)} MiB at ready and the full pipeline ${fmt(soak.rssStart / 2 ** 20, 1)} MiB at ready, ${fmt(soak.rssWarm / 2 ** 20, 1)} MiB after warm-up.`);
+  }
+  const cat = (r.sections.catalog ?? []).filter((c) => !c.error && c.full && c.passthrough);
+  const big = cat[cat.length - 1];
+  if (big && big.tools >= 1000) {
+    out.push(`tools/list with ${big.tools.toLocaleString('en-US')} tools: the full pipeline filters every catalog entry through Cedar, ${fmt(((big.full.p50 - big.passthrough.p50) * 1000) / big.tools, 1)} µs per entry on top of pass-through (${fmt(big.passthrough.p50, 1)} ms -> ${fmt(big.full.p50, 1)} ms p50).`);
+  }
+  const pay = r.sections.payload?.rows ?? [];
+  const micro = r.sections.micro?.redact ?? [];
+  for (const row of pay) {
+    const m = micro.find((x) => x.bytes === row.bytes);
+    if (row.redact?.p50 && row.passthrough?.p50 && m) {
+      out.push(`${fmt(row.bytes / 1024, 0)} KiB result: redaction adds ${fmt(row.redact.p50 - row.passthrough.p50, 2)} ms end to end over pass-through; the redactor alone takes ${fmt(m.p50Ms, 2)} ms (${fmt(m.mbPerS, 1)} MB/s) on the same text.`);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,191 @@
+/**
+ * Starting what the benchmark talks to: the SDK upstream, the loopback IdP, the loopback CloudWatch Logs endpoint,
+ * proxy bundles with a given configuration, and the peer proxies. Everything binds 127.0.0.1.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { AUDIENCE, BENCH_GROUP, proxyEnv } from '../scenarios.mjs';
+import { freePort, jsonLine, startNode } from './proc.mjs';
+import { post, toolsListBody } from './load.mjs';
+
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+export const BUNDLE = `${ROOT}assets/runtime/index.js`;
+const SERVERS = `${ROOT}bench/servers/`;
+const CW_HELPER = `${ROOT}test/support/cloudwatch-logs-endpoint.ts`;
+
+/** Starts the SDK upstream (HTTP, stateless) with a catalog of `tools` tools. */
+export async function startUpstream({ tools = 3 } = {}) {
+  const h = await startNode({
+    name: 'upstream',
+    args: [`${SERVERS}upstream.mjs`, '--tools', String(tools)],
+    isReady: (line, stream) => (stream === 'stdout' ? jsonLine(line)?.url : undefined),
+    timeoutMs: 30_000,
+  });
+  return Object.assign(h, { url: h.ready });
+}
+
+/** Starts oauth2-mock-server on 127.0.0.1 (in-process: it is only hit at proxy start-up for the JWKS). */
+export async function startIdp() {
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256');
+  await server.start(0, '127.0.0.1');
+  const issuer = `http://127.0.0.1:${server.address().port}`;
+  server.issuer.url = issuer;
+  const token = await server.issuer.buildToken({
+    expiresIn: 3600,
+    scopesOrTransform: (_header, payload) => {
+      payload.sub = 'bench-user';
+      payload.aud = AUDIENCE;
+      payload.groups = [BENCH_GROUP];
+      payload.scope = 'mcp:tools';
+      payload.client_id = 'bench-client';
+    },
+  });
+  return { issuer, jwksUri: `${issuer}/jwks`, token, stop: () => server.stop() };
+}
+
+/** Starts the loopback CloudWatch Logs endpoint in a child (tsx), when the test helper exists. */
+export async function startCloudWatch() {
+  if (!existsSync(CW_HELPER)) return undefined;
+  let events = NaN;
+  const h = await startNode({
+    name: 'cloudwatch-endpoint',
+    args: ['--import', 'tsx', `${SERVERS}cloudwatch.mjs`, '--log-group', '/bench/audit'],
+    isReady: (line, stream) => (stream === 'stdout' ? jsonLine(line)?.ready && jsonLine(line) : undefined),
+    onLine: (line, stream) => {
+      const j = stream === 'stdout' ? jsonLine(line) : undefined;
+      if (j && typeof j.events === 'number') events = j.events;
+    },
+    timeoutMs: 30_000,
+  });
+  // The endpoint prints the count of audit events it stored when it stops.
+  return { ...h.ready, pid: h.pid, handle: h, stop: h.stop, receivedEvents: () => events };
+}
+
+/** The shared environment every proxy configuration is built from. */
+export function makeEnv({ upstreamUrl, idp, cloudwatch }) {
+  return { upstreamUrl, idp, cloudwatch, tokenizationKey: randomBytes(64).toString('base64') };
+}
+
+/** Recognizes the proxy's JSON "ready" log line on stderr; returns { readyMs } (NaN when the line has none). */
+export function proxyReadyLine(line, stream) {
+  if (stream !== 'stderr') return undefined;
+  const j = jsonLine(line);
+  if (!j) return undefined;
+  const msg = String(j.msg ?? j.message ?? '');
+  if (msg === 'ready' || typeof j.readyMs === 'number') {
+    return { readyMs: typeof j.readyMs === 'number' ? j.readyMs : NaN, line: j };
+  }
+  return undefined;
+}
+
+let proxyNodeArgs = [];
+/** Extra node flags for every proxy child (e.g. --cpu-prof for `npm run bench -- --profile`). */
+export function setProxyNodeArgs(args) {
+  proxyNodeArgs = args;
+}
+
+/** Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN): larger configs go through MCP_PROXY_CONFIG_FILE. */
+const MAX_ENV_CONFIG = 100_000;
+
+/**
+ * Starts the proxy bundle with `config` (a config document; its server.port is honoured), passed in MCP_PROXY_CONFIG
+ * (or, when too large for one environment variable, in a temporary file named by MCP_PROXY_CONFIG_FILE).
+ * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line.
+ */
+export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy' } = {}) {
+  if (!existsSync(BUNDLE)) throw new Error(`runtime bundle missing: ${BUNDLE} (npm run build:runtime)`);
+  const text = JSON.stringify(config);
+  let tmp;
+  const configEnv = {};
+  if (text.length > MAX_ENV_CONFIG) {
+    tmp = mkdtempSync(join(tmpdir(), 'bench-proxy-'));
+    writeFileSync(join(tmp, 'proxy-config.json'), text);
+    configEnv.MCP_PROXY_CONFIG_FILE = join(tmp, 'proxy-config.json');
+  } else {
+    configEnv.MCP_PROXY_CONFIG = text;
+  }
+  const cleanup = () => tmp && rmSync(tmp, { recursive: true, force: true });
+  let h;
+  let listeningAt = NaN;
+  const startupLog = [];
+  let readySeen = false;
+  const onLine = (line, stream) => {
+    if (stream !== 'stderr' || readySeen) return;
+    const j = jsonLine(line);
+    if (!j?.time) return;
+    startupLog.push({ msg: String(j.msg ?? ''), at: Date.parse(j.time) });
+    if (j.msg === 'listening') listeningAt = Date.parse(j.time);
+    if (j.msg === 'ready') readySeen = true;
+  };
+  try {
+    h = await startNode({ name, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
+  } catch (e) {
+    cleanup();
+    throw e;
+  }
+  const stop = h.stop;
+  h.stop = async () => {
+    await stop();
+    cleanup();
+  };
+  const degraded = h.ready.line?.degraded;
+  if (Array.isArray(degraded) && degraded.length) {
+    await h.stop();
+    throw new Error(`${name}: ready but upstream(s) degraded: ${degraded.join(', ')}; stderr tail:\n${h.stderrTail.join('\n')}`);
+  }
+  // Discovery runs while the server starts listening; "listening" -> "ready" (log timestamps) is the discovery wait.
+  const discoveryMs = Date.parse(h.ready.line?.time ?? '') - listeningAt;
+  // The handle itself (not a copy): its exited/exitCode fields are updated when the process ends.
+  // Start-up timeline: each log line before "ready", in ms since spawn (log timestamps have ms resolution).
+  const timeline = startupLog.map((e) => ({ msg: e.msg, ms: e.at - h.spawnedWall }));
+  return Object.assign(h, { url: `http://127.0.0.1:${config.server.port}${config.server.path ?? '/mcp'}`, readyMs: h.ready.readyMs, wallReadyMs: h.readyAt - h.spawnedAt, discoveryMs, readyLine: h.ready.line, timeline });
+}
+
+/** Polls with tools/list until a target answers a result (bounded). */
+export async function waitForMcp(url, headers = {}, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    try {
+      const r = await post(url, toolsListBody(), headers, 2_000);
+      if (r.status === 200 && r.text.includes('"tools"')) return;
+      last = `${r.status} ${r.text.slice(0, 200)}`;
+    } catch (e) {
+      last = e.message;
+    }
+    await new Promise((res) => setTimeout(res, 100));
+  }
+  throw new Error(`${url} did not answer tools/list within ${timeoutMs} ms (${last})`);
+}
+
+/** mcp-proxy library fronting the HTTP upstream (HTTP -> HTTP). */
+export async function startPeerHttp(upstreamUrl) {
+  const port = await freePort();
+  const h = await startNode({
+    name: 'peer mcp-proxy (http)',
+    args: [`${SERVERS}peer-mcp-proxy.mjs`, '--upstream', upstreamUrl, '--port', String(port)],
+    isReady: (line, stream) => (stream === 'stdout' ? jsonLine(line)?.url : undefined),
+    timeoutMs: 30_000,
+  });
+  return Object.assign(h, { url: h.ready });
+}
+
+/** mcp-proxy CLI (as users run it) fronting the stdio variant of the same upstream. */
+export async function startPeerCli() {
+  const port = await freePort();
+  const bin = `${ROOT}node_modules/mcp-proxy/dist/bin/mcp-proxy.mjs`;
+  const h = await startNode({
+    name: 'peer mcp-proxy (cli)',
+    args: [bin, '--host', '127.0.0.1', '--port', String(port), '--stateless', '--server', 'stream', '--', process.execPath, `${SERVERS}upstream-stdio.mjs`],
+    isReady: (line) => (/starting server/i.test(line) ? true : undefined),
+    timeoutMs: 30_000,
+  });
+  const url = `http://127.0.0.1:${port}/mcp`;
+  await waitForMcp(url);
+  return Object.assign(h, { url });
+}

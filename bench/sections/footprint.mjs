@@ -1,0 +1,165 @@
+/**
+ * Footprint: bundle and code-zip size, cold start (process start to ready, upstream discovery done), and memory
+ * (RSS after warm-up and across a long run of calls).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, cpSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SMALL_CALL, fullConfig, passthroughConfig } from '../scenarios.mjs';
+import { runLoad, toolsCallBody } from '../lib/load.mjs';
+import { freePort, rssBytes, startNode } from '../lib/proc.mjs';
+import { median } from '../lib/stats.mjs';
+import { BUNDLE, ROOT, startProxy } from '../lib/targets.mjs';
+import { probe } from './hotpath.mjs';
+
+function walk(dir) {
+  const out = [];
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out.push(...walk(p));
+    else out.push({ path: p, bytes: statSync(p).size });
+  }
+  return out;
+}
+
+/** Sizes of assets/runtime (JS, wasm, other) and of the code zip as deployed (assets/runtime + proxy-config.json). */
+export function measureBundle(ctx) {
+  const dir = `${ROOT}assets/runtime`;
+  if (!existsSync(BUNDLE)) return { missing: true };
+  const files = walk(dir);
+  const sum = (f) => files.filter(f).reduce((a, x) => a + x.bytes, 0);
+  const res = {
+    files: files.map((f) => ({ path: f.path.slice(ROOT.length), bytes: f.bytes })),
+    jsBytes: sum((f) => /\.(m|c)?js$/.test(f.path)),
+    entryBytes: statSync(BUNDLE).size,
+    wasmBytes: sum((f) => f.path.endsWith('.wasm')),
+    otherBytes: sum((f) => !/\.(m|c)?js$/.test(f.path) && !f.path.endsWith('.wasm')),
+    totalBytes: sum(() => true),
+  };
+  // The code asset as the construct ships it: the bundle folder plus proxy-config.json, zipped (deflate, default level).
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-zip-'));
+  try {
+    const stage = join(tmp, 'asset');
+    cpSync(dir, stage, { recursive: true });
+    writeFileSync(join(stage, 'proxy-config.json'), JSON.stringify(fullConfig(ctx.env, 8000), null, 2));
+    const zip = join(tmp, 'code.zip');
+    execFileSync('zip', ['-q', '-r', '-X', zip, '.'], { cwd: stage, timeout: 60_000 });
+    res.zipBytes = statSync(zip).size;
+    res.zipTool = 'zip (Info-ZIP, deflate level 6)';
+  } catch (e) {
+    res.zipBytes = NaN;
+    res.zipError = e.code === 'ENOENT' ? 'the zip tool is not installed (apt-get install zip)' : e.message;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return res;
+}
+
+const fmtCalls = (n) => n.toLocaleString('en-US');
+
+/** The telling lines of a crashed child's stderr: V8/Node fatal errors and the first V8 frames, else the last lines. */
+export function crashSummary(tail) {
+  const telling = tail.filter((l) => /Fatal error|unreachable code|FATAL|Error:|v8::internal::\w+::\w+/.test(l)).map((l) => l.replace(/^\s*\d+: 0x[0-9a-f]+\s*/, '').trim());
+  const lines = telling.length ? [...new Set(telling)].slice(0, 4) : tail.slice(-3);
+  return lines.join(' | ').slice(0, 500);
+}
+
+/** The floor under any Node.js proxy: a bare `node` process's spawn-to-first-line time and its RSS. */
+async function nodeBaseline(runs) {
+  const wall = [];
+  const rss = [];
+  for (let i = 0; i < runs; i++) {
+    const h = await startNode({
+      name: 'node-baseline',
+      args: ['-e', "process.stderr.write('ready\\n'); setTimeout(() => {}, 5000)"],
+      isReady: (line) => (line === 'ready' ? true : undefined),
+    });
+    wall.push(h.readyAt - h.spawnedAt);
+    rss.push(rssBytes(h.pid));
+    await h.stop();
+  }
+  return { runs, wallMs: wall, medianWallMs: median(wall), medianRssBytes: median(rss) };
+}
+
+/** Median start-to-ready over N start-ups (at least 3, within --coldstart-max-s), for pass-through and full. */
+export async function measureColdStart(ctx, log) {
+  const out = {};
+  out.nodeBaseline = await nodeBaseline(ctx.opts.coldstartRuns);
+  log(`  bare node: median ${out.nodeBaseline.medianWallMs.toFixed(0)} ms spawn-to-first-line, RSS ${(out.nodeBaseline.medianRssBytes / 2 ** 20).toFixed(1)} MiB`);
+  const configs = [['passthrough', passthroughConfig], ['full', fullConfig]];
+  for (const [id, make] of configs) {
+    const wall = [];
+    const self = [];
+    const rss = [];
+    const timelines = [];
+    const end = performance.now() + (ctx.opts.coldstartMaxS * 1000) / configs.length;
+    for (let i = 0; i < ctx.opts.coldstartRuns && (i < 3 || performance.now() < end); i++) {
+      const port = await freePort();
+      const p = await startProxy(ctx.env, make(ctx.env, port), { name: `coldstart-${id}` });
+      wall.push(p.wallReadyMs);
+      self.push(p.readyMs);
+      rss.push(rssBytes(p.pid));
+      timelines.push(p.timeline);
+      await p.stop();
+    }
+    // Median time of each start-up log line (first occurrence of each message), in ms since spawn.
+    const msgs = [...new Set(timelines.flat().map((e) => e.msg))];
+    const timeline = msgs.map((msg) => ({ msg, ms: median(timelines.map((tl) => tl.find((e) => e.msg === msg)?.ms ?? NaN)) })).sort((a, b) => a.ms - b.ms);
+    out[id] = { runs: wall.length, wallMs: wall, selfMs: self, medianWallMs: median(wall), medianSelfMs: median(self), medianRssAtReadyBytes: median(rss), timeline };
+    log(`  cold start ${id}: median ${median(wall).toFixed(0)} ms spawn-to-ready (self-reported ${median(self).toFixed(0)} ms) over ${wall.length} runs; RSS at ready ${(median(rss) / 2 ** 20).toFixed(1)} MiB`);
+  }
+  return out;
+}
+
+/**
+ * RSS of the full-pipeline proxy after warm-up and across --soak-calls calls at 16 clients, sampled every tenth;
+ * bounded by --soak-max-s (the calls actually made are reported). Stops early if the proxy dies.
+ */
+export async function measureSoak(ctx, log) {
+  const { opts } = ctx;
+  const port = await freePort();
+  const p = await startProxy(ctx.env, fullConfig(ctx.env, port), { name: 'soak' });
+  const headers = { authorization: `Bearer ${ctx.env.idp.token}` };
+  const body = toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
+  try {
+    await probe({ id: 'soak', url: p.url, headers }, body);
+    const rssStart = rssBytes(p.pid);
+    const warmCalls = Math.min(5_000, Math.ceil(opts.soakCalls / 10));
+    await runLoad({ url: p.url, body, headers, connections: 16, amount: warmCalls, maxS: 30 });
+    await new Promise((r) => setTimeout(r, 1500)); // let the audit buffer flush and GC settle
+    const rssWarm = rssBytes(p.pid);
+    const series = [];
+    const chunk = Math.ceil(opts.soakCalls / 10);
+    let failures = 0;
+    let calls = 0;
+    const failureKinds = { errors: 0, timeouts: 0, non2xx: 0, mismatches: 0 };
+    const t0 = performance.now();
+    const deadline = t0 + opts.soakMaxS * 1000;
+    for (let i = 0; i < 10; i++) {
+      const leftS = (deadline - performance.now()) / 1000;
+      if (leftS < 1) break;
+      const r = await runLoad({ url: p.url, body, headers, connections: 16, amount: chunk, maxS: Math.max(1, Math.ceil(leftS)) });
+      failures += r.failures;
+      calls += r.requests;
+      for (const k of Object.keys(failureKinds)) failureKinds[k] += r[k];
+      if (p.exited || r.failures) break;
+      series.push({ calls, rssBytes: rssBytes(p.pid) });
+    }
+    const elapsedS = (performance.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 1500));
+    const rssEnd = p.exited ? NaN : rssBytes(p.pid);
+    const res = { config: 'full', rssStart, rssWarm, rssEnd, series, calls, targetCalls: opts.soakCalls, failures, failureKinds, elapsedS, warmCalls };
+    if (p.exited) {
+      res.died = `the proxy exited (${p.exitCode ?? p.exitSignal}) after ${fmtCalls(calls + warmCalls)} calls: ${crashSummary(p.stderrTail)}`;
+      log(`  soak: ${res.died}`);
+    } else if (failures) {
+      res.lastLogLines = p.stderrTail.slice(-3).join(' | ').slice(0, 600);
+      log(`  soak: calls failed (${JSON.stringify(failureKinds)}); last log lines: ${res.lastLogLines}`);
+    }
+    log(`  soak: ${calls} calls in ${elapsedS.toFixed(0)} s; RSS warm ${(rssWarm / 2 ** 20).toFixed(1)} MiB -> end ${(rssEnd / 2 ** 20).toFixed(1)} MiB${failures ? `, ${failures} FAILED` : ''}`);
+    return res;
+  } finally {
+    await p.stop();
+  }
+}
