@@ -1,0 +1,178 @@
+/**
+ * Reliability: the audit trail under stress, end to end through the BUILT bundle shipping to the loopback CloudWatch
+ * Logs endpoint (real awsJson1_1 wire protocol, SigV4-verified; throttle / outage / dropped-connection knobs).
+ *
+ * - fail-closed: while the endpoint throttles or is down, no call is forwarded unaudited: every call the upstream saw
+ *   has its decision record in CloudWatch, and calls refused for audit reasons get -32008, never reach the upstream.
+ * - fail-open: calls keep flowing during the outage; afterwards every record lands, in order, and the hash chain
+ *   verifies (duplicates from a retried PutLogEvents included).
+ */
+import type { ProxyConfigInput } from '../../runtime/src/config/schema';
+import { verifyAuditLog } from '../../runtime/src/stages/audit';
+import { LoopbackCloudWatchLogs, TEST_CREDENTIALS } from '../support/cloudwatch-logs-endpoint';
+import { auditRecords, delay, post, toolCall, waitForTools, type AuditRecord } from '../support/fault-harness';
+import { startFaultUpstream, type FaultUpstream } from '../support/fault-upstream';
+import { waitFor } from '../support/net';
+import { spawnProxy, type SpawnedProxy } from '../support/proxy';
+
+jest.setTimeout(120_000);
+
+const AWS_ENV = { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey, AWS_REGION: 'us-east-1', MCP_PROXY_LOG_LEVEL: 'info' };
+
+function config(upstreamUrl: string, endpoint: string, logGroupName: string, failMode: 'open' | 'closed'): ProxyConfigInput {
+  return {
+    version: 1,
+    upstreams: [{ name: 'tools', url: upstreamUrl, timeoutMs: 5000 }],
+    audit: {
+      sink: 'cloudwatch',
+      failMode,
+      cloudwatch: { logGroupName, region: 'us-east-1', endpoint, requestTimeoutMs: 2000, retry: { baseDelayMs: 50, maxDelayMs: 250 } },
+      flushIntervalMs: 100,
+      maxBufferedRecords: 2000,
+      unhealthyPendingRecords: 20,
+      unhealthyPendingAgeMs: 1500,
+      closeTimeoutMs: 15_000,
+      metrics: { enabled: false },
+    },
+  };
+}
+
+/** Calls `ok` `n` times, `concurrency` at a time; returns every reply's error code (undefined for success). */
+async function burst(url: string, prefix: string, n: number, concurrency = 4): Promise<(number | undefined)[]> {
+  const codes: (number | undefined)[] = [];
+  for (let i = 0; i < n; i += concurrency) {
+    const batch = await Promise.all(
+      Array.from({ length: Math.min(concurrency, n - i) }, (_, j) => post(url, toolCall('ok', { text: `${prefix}-${i + j}` }, `${prefix}-${i + j}`), { deadlineMs: 20_000 })),
+    );
+    for (const r of batch) {
+      if (!r.json || (!r.json.result && !r.json.error)) throw new Error(`not a JSON-RPC answer: ${r.text.slice(0, 200)}`);
+      codes.push(r.json.error?.code);
+    }
+    await delay(20);
+  }
+  return codes;
+}
+
+describe('audit under stress (loopback CloudWatch Logs endpoint)', () => {
+  let cw: LoopbackCloudWatchLogs;
+  let upstream: FaultUpstream;
+
+  beforeAll(async () => {
+    cw = await LoopbackCloudWatchLogs.start({ logGroups: ['/rel/closed', '/rel/open'] });
+    upstream = await startFaultUpstream({ name: 'tools', tools: [{ name: 'ok', inputSchema: { type: 'object' } }] });
+  });
+
+  afterAll(async () => {
+    await upstream?.close();
+    await cw?.close();
+  });
+
+  const records = (group: string): AuditRecord[] => auditRecords(cw.events(group).map((e) => e.message));
+  /** Tool-call texts the upstream received with this prefix. */
+  const forwarded = (prefix: string) => upstream.callsTo('ok').filter((c) => String((c.arguments as { text?: string }).text).startsWith(`${prefix}-`));
+
+  describe('fail-closed', () => {
+    let proxy: SpawnedProxy;
+    beforeAll(async () => {
+      proxy = await spawnProxy(config(upstream.url, cw.endpoint, '/rel/closed', 'closed'), { env: AWS_ENV });
+      await waitForTools(proxy.url, ['ok']);
+    });
+    afterAll(async () => {
+      cw.clearFaults();
+      await proxy?.stop();
+    });
+
+    test('healthy endpoint: every call succeeds and is audited', async () => {
+      const codes = await burst(proxy.url, 'c0', 20);
+      expect(codes.filter((c) => c !== undefined)).toEqual([]);
+      await waitFor(() => records('/rel/closed').filter((r) => r.type === 'decision' && String(r.rpc?.id).startsWith('c0-')).length === 20, { timeoutMs: 15_000, what: '20 decision records in CloudWatch' });
+    });
+
+    test('endpoint down (5xx) then throttling: calls are refused with -32008 once records pile up; nothing forwarded unaudited', async () => {
+      cw.failFor(4000);
+      const during = await burst(proxy.url, 'c1', 80);
+      cw.recover();
+      cw.throttleNext(30);
+      const throttled = await burst(proxy.url, 'c2', 40);
+      // Only success or "audit unavailable": no other failure mode.
+      for (const c of [...during, ...throttled]) expect([undefined, -32008]).toContain(c);
+      expect(during.filter((c) => c === -32008).length).toBeGreaterThan(0);
+      // Recovers: calls flow again.
+      await waitFor(async () => (await burst(proxy.url, `c3-${Date.now()}`, 1))[0] === undefined, { timeoutMs: 20_000, intervalMs: 200, what: 'calls to flow again' });
+    });
+
+    test('after a clean shutdown: upstream-side call count equals the audited decision count; the chain verifies', async () => {
+      const code = await proxy.stop();
+      expect(code).toBe(0);
+      const recs = records('/rel/closed');
+      for (const prefix of ['c0', 'c1', 'c2']) {
+        const decisions = new Set(recs.filter((r) => r.type === 'decision' && String(r.rpc?.id).startsWith(`${prefix}-`)).map((r) => String(r.rpc?.id)));
+        const seen = forwarded(prefix).map((c) => (c.arguments as { text: string }).text);
+        // Every call the upstream saw has its decision record; every decision record's call reached the upstream.
+        expect(seen.filter((t) => !decisions.has(t))).toEqual([]);
+        expect(new Set(seen).size).toBe(decisions.size);
+      }
+      // Refused calls are audited too (outcome audit_unavailable), and never reached the upstream.
+      const refused = recs.filter((r) => r.type === 'outcome' && r.outcome?.errorClass === 'audit_unavailable').map((r) => String(r.rpc?.id));
+      expect(refused.length).toBeGreaterThan(0);
+      const seenAll = new Set(upstream.calls.map((c) => (c.arguments as { text?: string }).text));
+      expect(refused.filter((id) => seenAll.has(id))).toEqual([]);
+      const v = verifyAuditLog(cw.events('/rel/closed').map((e) => e.message));
+      expect(v.problems).toEqual([]);
+      expect(v.ok).toBe(true);
+      expect(v.instances).toHaveLength(1);
+      expect(v.instances[0]).toMatchObject({ started: true, stopped: true, reportedDropped: 0 });
+    });
+  });
+
+  describe('fail-open', () => {
+    let proxy: SpawnedProxy;
+    beforeAll(async () => {
+      proxy = await spawnProxy(config(upstream.url, cw.endpoint, '/rel/open', 'open'), { env: AWS_ENV });
+      await waitForTools(proxy.url, ['ok']);
+    });
+    afterAll(async () => {
+      cw.clearFaults();
+      await proxy?.stop();
+    });
+
+    test('an outage, throttling and dropped connections: every call succeeds; afterwards every record lands, in order, chain intact', async () => {
+      cw.failFor(3000);
+      const during = await burst(proxy.url, 'o1', 60);
+      cw.recover();
+      cw.throttleNext(5);
+      cw.dropNext(2, 'after'); // stored, but the proxy never hears it: the retry delivers the batch twice
+      const after = await burst(proxy.url, 'o2', 40);
+      expect([...during, ...after].filter((c) => c !== undefined)).toEqual([]);
+
+      const code = await proxy.stop();
+      expect(code).toBe(0);
+      const messages = cw.events('/rel/open').map((e) => e.message);
+      const recs = auditRecords(messages);
+      // Every call: a decision and an outcome record.
+      for (const prefix of ['o1', 'o2']) {
+        const n = prefix === 'o1' ? 60 : 40;
+        for (const type of ['decision', 'outcome']) {
+          const ids = new Set(recs.filter((r) => r.type === type && String(r.rpc?.id).startsWith(`${prefix}-`)).map((r) => r.rpc?.id));
+          expect(ids.size).toBe(n);
+        }
+        expect(forwarded(prefix).length).toBe(n);
+      }
+      // In order: first occurrences follow the sequence numbers 0, 1, 2, ... without a gap (a retried batch may repeat
+      // records after the originals; the verifier accepts identical duplicates).
+      const seqs = recs.map((r) => r.seq);
+      const first = seqs.filter((q, i) => seqs.indexOf(q) === i);
+      expect(first).toEqual([...Array(first.length).keys()]);
+      // The faults really happened: 5xx answers, throttling, and batches stored twice.
+      expect(cw.requests.some((r) => r.operation === 'PutLogEvents' && r.status === 500)).toBe(true);
+      expect(cw.requests.some((r) => r.errorType === 'ThrottlingException')).toBe(true);
+      expect(cw.requests.filter((r) => r.status === 'dropped').length).toBe(2);
+      expect(seqs.length).toBeGreaterThan(first.length);
+      const v = verifyAuditLog(messages);
+      expect(v.problems).toEqual([]);
+      expect(v.ok).toBe(true);
+      expect(v.instances[0]).toMatchObject({ started: true, stopped: true, reportedDropped: 0 });
+      expect(v.instances[0].duplicates).toBeGreaterThan(0);
+    });
+  });
+});
