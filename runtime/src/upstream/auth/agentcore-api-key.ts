@@ -3,12 +3,10 @@
  * header. The key is cached for cacheTtlSeconds (to pick up rotation) and dropped at once when the upstream answers 401.
  */
 import type { UpstreamAuthConfig } from '../../config/sections/upstream-auth';
-import { agentCoreClient, memo, resolveRegion } from './aws';
-import { CredentialFailure, authLogger, guarded, reportFailure, step } from './failure';
+import { CredentialFailure, guarded, reportFailure, step } from './failure';
 import { stripInboundCredentials } from './headers';
-import { SingleFlightCache } from './token-cache';
 import type { UpstreamAuthOptions, UpstreamAuthenticator, UpstreamCallContext } from './types';
-import { WorkloadTokenSource, exchangeWithRetry } from './workload-token';
+import { agentCoreExchangeSetup, exchangeWithRetry } from './workload-token';
 
 type AgentCoreApiKeyConfig = Extract<UpstreamAuthConfig, { type: 'agentcore-api-key' }>;
 
@@ -17,12 +15,7 @@ export function agentCoreApiKeyAuthenticator(
   cfg: AgentCoreApiKeyConfig,
   options: UpstreamAuthOptions = {},
 ): UpstreamAuthenticator {
-  const region = resolveRegion(upstreamName, cfg.region);
-  const now = options.now ?? Date.now;
-  const log = authLogger(options.logger);
-  const client = memo(() => agentCoreClient(options, region));
-  const workload = new WorkloadTokenSource(client, cfg.workloadName, now);
-  const cache = new SingleFlightCache<string>(now);
+  const { now, log, client, workload, cache } = agentCoreExchangeSetup(upstreamName, cfg, options);
 
   const fetchKey = (ctx: UpstreamCallContext) =>
     exchangeWithRetry(workload, ctx, async (workloadIdentityToken) => {

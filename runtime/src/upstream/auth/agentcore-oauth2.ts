@@ -5,12 +5,11 @@
  */
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { UpstreamAuthConfig } from '../../config/sections/upstream-auth';
-import { agentCoreClient, memo, resolveRegion } from './aws';
-import { CredentialFailure, authLogger, guarded, step } from './failure';
+import { CredentialFailure, guarded, step } from './failure';
 import { stripInboundCredentials } from './headers';
-import { SingleFlightCache, jwtSecondsLeft, useUntil } from './token-cache';
+import { jwtSecondsLeft, useUntil } from './token-cache';
 import type { UpstreamAuthOptions, UpstreamAuthenticator, UpstreamCallContext } from './types';
-import { WorkloadTokenSource, exchangeWithRetry } from './workload-token';
+import { agentCoreExchangeSetup, exchangeWithRetry } from './workload-token';
 
 type AgentCoreOAuth2Config = Extract<UpstreamAuthConfig, { type: 'agentcore-oauth2' }>;
 
@@ -19,12 +18,7 @@ export function agentCoreOAuth2Authenticator(
   cfg: AgentCoreOAuth2Config,
   options: UpstreamAuthOptions = {},
 ): UpstreamAuthenticator {
-  const region = resolveRegion(upstreamName, cfg.region);
-  const now = options.now ?? Date.now;
-  const log = authLogger(options.logger);
-  const client = memo(() => agentCoreClient(options, region));
-  const workload = new WorkloadTokenSource(client, cfg.workloadName, now);
-  const cache = new SingleFlightCache<string>(now);
+  const { now, log, client, workload, cache } = agentCoreExchangeSetup(upstreamName, cfg, options);
 
   const fetchToken = async (ctx: UpstreamCallContext) => {
     const token = await exchangeWithRetry(workload, ctx, (wat) => getResourceOauth2Token(client, cfg, wat));

@@ -5,9 +5,10 @@
  * identity, and caches the answer.
  */
 import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
-import { CredentialFailure, StepError, step } from './failure';
+import { agentCoreClient, memo, resolveRegion } from './aws';
+import { CredentialFailure, StepError, authLogger, step } from './failure';
 import { SingleFlightCache, jwtSecondsLeft, useUntil } from './token-cache';
-import type { UpstreamCallContext } from './types';
+import type { UpstreamAuthOptions, UpstreamCallContext } from './types';
 
 /** Workload access tokens are opaque; when one carries no readable expiry it is reused this long. */
 const WORKLOAD_TOKEN_TTL_SECONDS = 300;
@@ -74,4 +75,21 @@ export async function exchangeWithRetry<T>(
     workload.dropOwn();
     return exchange((await workload.get(ctx)).token);
   }
+}
+
+/**
+ * What every AgentCore Identity authenticator (OAuth2, API key) sets up once per upstream: the region, the clock, the
+ * secret-free logger, the lazily created data-plane client, the workload token source and the credential cache.
+ */
+export function agentCoreExchangeSetup(upstreamName: string, cfg: { readonly region?: string; readonly workloadName?: string }, options: UpstreamAuthOptions) {
+  const region = resolveRegion(upstreamName, cfg.region);
+  const now = options.now ?? Date.now;
+  const client = memo(() => agentCoreClient(options, region));
+  return {
+    now,
+    log: authLogger(options.logger),
+    client,
+    workload: new WorkloadTokenSource(client, cfg.workloadName, now),
+    cache: new SingleFlightCache<string>(now),
+  };
 }
