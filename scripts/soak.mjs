@@ -453,7 +453,7 @@ const flat = fitWarm.slope * 60 < 32 || peakLast <= peakMiddle * 1.1;
 // Audit completeness: every tool call the upstream saw has a decision record (more decisions than upstream calls only
 // for calls that failed on the way to the upstream), and every tools/call sent has exactly one outcome record.
 const auditComplete = verify.ok && decisions >= upstreamToolCalls && callOutcomes.length === stats.callsSent;
-const pass = stats.errors === 0 && auditComplete && listOutcomes === stats.lists && exitCode === 0 && achieved >= RATE * 0.95;
+const pass = stats.errors === 0 && auditComplete && listOutcomes === stats.lists && exitCode === 0 && achieved >= RATE * 0.95 && flat;
 
 const f1 = (x) => (Number.isFinite(x) ? x.toFixed(1) : 'n/a');
 const f3 = (x) => (Number.isFinite(x) ? x.toFixed(3) : 'n/a');
@@ -485,8 +485,8 @@ SigV4-verified). Mix: 60 % \`lookup\` (argument condition, PII in arguments), 30
 ${SAMPLE_S} s; the slope is a least-squares fit of RSS (MiB) against time (minutes), also after the first
 ${Math.min(1, MINUTES * 0.2).toFixed(1)} min of warm-up.
 
-Machine: ${figures.machine}; load average at the end ${figures.loadavg} (the machine is shared; latencies are not a
-benchmark, see \`npm run bench\` for those).
+Machine: ${figures.machine}; load average at the end ${figures.loadavg}
+(the machine is shared; latencies are not a benchmark, see \`npm run bench\` for those).
 
 ## Result: ${pass ? 'PASS' : 'FAIL'}
 
