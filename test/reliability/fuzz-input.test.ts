@@ -71,7 +71,7 @@ describe('fuzzing the inbound surface of the bundle', () => {
   /** Full pipeline: access control, sanitize, tokenize, redact, audit. */
   let full: SpawnedProxy;
   const codes = new Map<number | string, number>();
-  /** Deep inputs currently degrade the upstream (KNOWN BUG below): wait until it is rediscovered before going on. */
+  /** Both upstreams must be healthy before the next case (deep inputs once degraded them; see the regression tests below). */
   const settle = () => Promise.all([waitForUpstreamsHealthy(plain.baseUrl, ['echo']), waitForUpstreamsHealthy(full.baseUrl, ['echo'])]);
   const count = (k: number | string) => codes.set(k, (codes.get(k) ?? 0) + 1);
 
@@ -107,8 +107,8 @@ describe('fuzzing the inbound surface of the bundle', () => {
           const r = await post(proxy.url, body, { deadlineMs: DEADLINE_MS });
           const code = checkWellFormed(body, r);
           count(code ?? r.status);
-          // Deep nesting is a known -32603 (see the KNOWN BUG tests below); anything else must not be an internal error.
-          if (code === -32603 && kind !== 'deep') throw new Error(`internal error for ${body.slice(0, 300)}`);
+          // No fuzzed input may produce an internal error.
+          if (code === -32603) throw new Error(`internal error for ${body.slice(0, 300)}`);
         }
       }),
       fuzzParameters(250),
@@ -135,12 +135,9 @@ describe('fuzzing the inbound surface of the bundle', () => {
     await settle();
   });
 
-  // KNOWN BUG (runtime/src/upstream/client.ts + manager.ts): a 10 KB request whose arguments nest 5,000 deep overflows
-  // the stack when the SDK serializes the upstream request; the RangeError is taken for an upstream failure: the caller
-  // gets -32006 "Upstream is unavailable" and the UPSTREAM is marked degraded (then reconnected, failing other callers'
-  // in-flight calls). One cheap request degrades an upstream for everyone. Expected: the caller's input is refused
-  // (-32602), the upstream untouched. Flip to `test` once fixed.
-  test.failing('KNOWN BUG: deeply nested arguments are refused as the caller\'s error and do not mark the upstream degraded (no sanitize)', async () => {
+  // Regression: a 10 KB request whose arguments nest 5,000 deep overflows the stack when the SDK serializes the upstream
+  // request; that RangeError used to be taken for an upstream failure, degrading the upstream for everyone.
+  test('deeply nested arguments are refused as the caller\'s error and do not mark the upstream degraded (no sanitize)', async () => {
     const r = await post(plain.url, deepBody(5_000, 'deep-plain'), { deadlineMs: DEADLINE_MS });
     const ping = (await (await fetch(`${plain.baseUrl}/ping`)).json()) as { degraded: string[] };
     await settle();
@@ -148,10 +145,8 @@ describe('fuzzing the inbound surface of the bundle', () => {
     expect([-32602, -32004]).toContain(r.json?.error?.code);
   });
 
-  // KNOWN BUG (runtime/src/stages/sanitize/index.ts, onRequest): the size check JSON.stringify(args) runs before the depth
-  // walk and overflows the stack on deep arguments, so the caller gets -32603 Internal error instead of
-  // -32004 "Input rejected: max_depth". Flip to `test` once fixed.
-  test.failing('KNOWN BUG: with sanitize on, deeply nested arguments -> -32004 max_depth, not -32603', async () => {
+  // Regression: the size check's JSON.stringify(args) overflowed the stack on deep arguments (-32603 instead of -32004).
+  test('with sanitize on, deeply nested arguments -> -32004 max_depth, not -32603', async () => {
     const r = await post(full.url, deepBody(5_000, 'deep-full'), { deadlineMs: DEADLINE_MS });
     expect(r.json?.error).toEqual({ code: -32004, message: 'Input rejected: max_depth' });
   });

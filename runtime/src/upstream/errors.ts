@@ -48,6 +48,11 @@ export function toUpstreamError(
     return new GovernanceError(ErrorCode.UpstreamTimeout, `Upstream "${upstream}" did not answer within ${timeoutMs} ms`, 'upstream_timeout');
   }
   if (isAbort(err)) return cancelledError();
+  // The request could not even be serialized (arguments nested deep enough to exhaust the stack): the caller's input,
+  // not an upstream failure, so it must not mark the upstream degraded for everyone.
+  if (err instanceof RangeError) {
+    return new GovernanceError(ErrorCode.InvalidParams, 'Invalid params: arguments are nested too deeply to forward', 'invalid_params');
+  }
   if (err instanceof McpError) {
     if (local.connectionClosed && err.code === SdkErrorCode.ConnectionClosed) {
       return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" closed the connection`, 'upstream_unavailable');

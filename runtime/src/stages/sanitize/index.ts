@@ -106,7 +106,15 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
   const onRequest = (ctx: RequestContext): void => {
     if (ctx.method !== 'tools/call' || !ctx.target) return;
     const args = ctx.arguments ?? {};
-    if (Buffer.byteLength(JSON.stringify(args), 'utf8') > cfg.maxArgumentBytes) throw rejected('max_argument_bytes');
+    let serialized: string;
+    try {
+      serialized = JSON.stringify(args);
+    } catch (err) {
+      // Only nesting deep enough to exhaust the stack makes parsed JSON unserializable: that is the depth limit.
+      if (err instanceof RangeError) throw rejected('max_depth');
+      throw err;
+    }
+    if (Buffer.byteLength(serialized, 'utf8') > cfg.maxArgumentBytes) throw rejected('max_argument_bytes');
 
     const w: Walk = { strippedChars: 0, strings: [] };
     const clean = walk(args, 1, w) as Record<string, unknown>;
