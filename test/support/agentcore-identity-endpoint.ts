@@ -18,6 +18,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { BedrockAgentCoreClient, type BedrockAgentCoreClientConfig } from '@aws-sdk/client-bedrock-agentcore';
 import { TEST_CREDENTIALS, verifySigV4, type SigV4Credentials } from './sigv4-upstream';
+import { listenOnLoopback } from './net';
 
 export type IdentityOperation = 'GetWorkloadAccessToken' | 'GetWorkloadAccessTokenForJWT' | 'GetResourceOauth2Token' | 'GetResourceApiKey';
 
@@ -81,10 +82,7 @@ const STATUS: Record<string, number> = {
 export class LoopbackAgentCoreIdentity {
   static async start(opts: LoopbackAgentCoreIdentityOptions = {}): Promise<LoopbackAgentCoreIdentity> {
     const ep = new LoopbackAgentCoreIdentity(opts);
-    await new Promise<void>((resolve, reject) => {
-      ep.server.once('error', reject);
-      ep.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(ep.server);
     return ep;
   }
 

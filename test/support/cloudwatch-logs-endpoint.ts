@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { listenOnLoopback } from './net';
 
 export const MAX_BATCH_EVENTS = 10_000;
 export const MAX_BATCH_BYTES = 1_048_576;
@@ -108,10 +109,7 @@ export class LoopbackCloudWatchLogs {
   /** Starts the endpoint on 127.0.0.1 with an ephemeral port. */
   static async start(opts: LoopbackCloudWatchLogsOptions = {}): Promise<LoopbackCloudWatchLogs> {
     const ep = new LoopbackCloudWatchLogs(opts);
-    await new Promise<void>((resolve, reject) => {
-      ep.server.once('error', reject);
-      ep.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(ep.server);
     return ep;
   }
 

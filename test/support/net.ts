@@ -28,3 +28,14 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_0
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
+
+/** Starts `server` on an ephemeral port of 127.0.0.1 (loopback only); rejects if it cannot listen. */
+export function listenOnLoopback(server: import('node:net').Server): Promise<import('node:net').AddressInfo> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve(server.address() as import('node:net').AddressInfo);
+    });
+  });
+}

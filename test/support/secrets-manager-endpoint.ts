@@ -8,6 +8,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { SecretsManagerClient, type SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { TEST_CREDENTIALS, verifySigV4, type SigV4Credentials } from './sigv4-upstream';
+import { listenOnLoopback } from './net';
 
 const TARGET_PREFIX = 'secretsmanager.';
 
@@ -47,10 +48,7 @@ class ServiceError extends Error {
 export class LoopbackSecretsManager {
   static async start(opts: LoopbackSecretsManagerOptions = {}): Promise<LoopbackSecretsManager> {
     const ep = new LoopbackSecretsManager(opts);
-    await new Promise<void>((resolve, reject) => {
-      ep.server.once('error', reject);
-      ep.server.listen(0, '127.0.0.1', () => resolve());
-    });
+    await listenOnLoopback(ep.server);
     return ep;
   }
 

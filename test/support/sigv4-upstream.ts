@@ -11,7 +11,6 @@
  * - `jwtBearerGuard` makes it an OAuth2-protected resource server that verifies Bearer JWTs against an issuer's JWKS.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
@@ -20,6 +19,7 @@ import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createRemoteJWKSet, jwtVerify, type JWTPayload } from 'jose';
 import { z } from 'zod';
+import { listenOnLoopback } from './net';
 
 export interface SigV4Credentials {
   readonly accessKeyId: string;
@@ -183,8 +183,7 @@ export async function startGuardedMcpUpstream(opts: GuardedMcpUpstreamOptions): 
       });
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port } = await listenOnLoopback(server);
   return {
     url: `http://127.0.0.1:${port}${path}`,
     received,
