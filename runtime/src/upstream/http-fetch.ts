@@ -33,9 +33,26 @@ export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<
   if (typeof init.body === 'string' || init.body instanceof Uint8Array) body = init.body;
   else if (init.body != null) return Promise.reject(new TypeError('nodeFetch supports string and byte bodies only'));
   if (body !== undefined) headers['content-length'] = String(Buffer.byteLength(body));
+  return send(url, protocol, method, headers, body, init.signal ?? undefined, false);
+}
+
+/**
+ * One HTTP exchange. A keep-alive socket the upstream closed while idle can be picked for reuse at the same moment
+ * (the classic keep-alive race): the request then fails with ECONNRESET before any response. That case, and only
+ * that one, is retried once on a fresh socket, as Node's http documentation recommends (`req.reusedSocket`).
+ */
+function send(
+  url: URL,
+  protocol: keyof typeof AGENTS,
+  method: string,
+  headers: Record<string, string>,
+  body: string | Uint8Array | undefined,
+  signal: AbortSignal | undefined,
+  retried: boolean,
+): Promise<Response> {
   return new Promise<Response>((resolve, reject) => {
     const mod = protocol === 'https:' ? https : http;
-    const req = mod.request(url, { method, headers, agent: AGENTS[protocol], signal: init.signal ?? undefined }, (res) => {
+    const req = mod.request(url, { method, headers, agent: AGENTS[protocol], signal }, (res) => {
       const status = res.statusCode ?? 0;
       const responseHeaders = toHeaders(res.rawHeaders);
       if (status === 204 || status === 304 || method === 'HEAD' || status < 200) {
@@ -57,7 +74,13 @@ export function nodeFetch(input: string | URL, init: RequestInit = {}): Promise<
       });
       res.once('error', reject);
     });
-    req.once('error', reject);
+    req.once('error', (err: NodeJS.ErrnoException) => {
+      if (!retried && req.reusedSocket && err.code === 'ECONNRESET' && !signal?.aborted) {
+        resolve(send(url, protocol, method, headers, body, signal, true));
+        return;
+      }
+      reject(err);
+    });
     req.end(body);
   });
 }
