@@ -4,6 +4,7 @@
  *   node index.js check --config f   validate the configuration only (see cli.ts)
  * Exit codes: 0 normal (including graceful shutdown), 1 check found problems / fatal start-up error, 2 invalid configuration.
  */
+import './v8-flags';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseCommand, runCheck } from './cli';
