@@ -2,7 +2,7 @@
  * Reliability: graceful shutdown of the BUILT bundle. SIGTERM while calls are in flight: they finish within the grace
  * period (new calls are turned away), the audit buffer is flushed to the loopback CloudWatch Logs endpoint before the
  * process exits (records of those calls present, audit_stop last, chain verifies), and the exit code is 0. A call
- * still running when the grace period ends is cut off without hanging the shutdown.
+ * still running when the grace period ends is cut off without hanging the shutdown: its caller gets a JSON-RPC error.
  */
 import type { ProxyConfigInput } from '../../runtime/src/config/schema';
 import { verifyAuditLog } from '../../runtime/src/stages/audit';
@@ -98,19 +98,16 @@ describe('graceful shutdown (SIGTERM) with calls in flight', () => {
     expect(code).toBe(0);
     expect(Date.now() - t0).toBeLessThan(15_000);
     const reply = await hanging;
-    // Cut off: either a JSON-RPC error or a closed connection, never a success, never a hang.
+    // Cut off: never a success, never a hang (what the caller gets instead is the next test's subject).
     if (reply.ok) expect(reply.value.json?.result).toBeUndefined();
     const recs = auditRecords(cw.events('/rel/shutdown-2').map((e) => e.message));
     expect(recs.some((r) => r.rpc?.id === 'hung' && r.type === 'decision')).toBe(true);
-    // Its outcome too: closing the connection cancels the call, which is audited before the trail closes.
+    // Its outcome too: the cut-off cancels the call, which is audited before the trail closes.
     expect(recs.find((r) => r.rpc?.id === 'hung' && r.type === 'outcome')?.outcome?.status).toBe('error');
     expect(verifyAuditLog(cw.events('/rel/shutdown-2').map((e) => e.message)).ok).toBe(true);
   });
 
-  // KNOWN GAP (runtime/src/server/http.ts, shutdown()): when the grace period ends the proxy destroys the connections of
-  // calls still running (closeAllConnections), so their callers see a reset connection instead of a JSON-RPC error.
-  // Expected: answer them with a JSON-RPC error (e.g. -32000 "Server is shutting down") before closing. Flip once fixed.
-  test.failing('KNOWN GAP: a call cut off by the end of the grace period gets a JSON-RPC error, not a reset connection', async () => {
+  test('a call cut off by the end of the grace period gets a JSON-RPC error with its id, not a reset connection', async () => {
     const group = '/rel/shutdown-3';
     cw.createLogGroup(group);
     const proxy = await spawnProxy(config(upstream.url, cw.endpoint, group, 500), { env: AWS_ENV });
@@ -118,8 +115,12 @@ describe('graceful shutdown (SIGTERM) with calls in flight', () => {
     const hanging = settle(post(proxy.url, toolCall('hang', {}, 'cut'), { deadlineMs: 30_000 }));
     await waitFor(() => upstream.inFlight() >= 1, { what: 'the hanging call at the upstream' });
     proxy.child.kill('SIGTERM');
-    await proxy.exited;
+    expect(await proxy.exited).toBe(0);
     const reply = await hanging;
-    expect(reply.ok && reply.value.json?.error).toBeTruthy();
+    if (!reply.ok) throw reply.error;
+    expect(reply.value.json).toEqual({ jsonrpc: '2.0', id: 'cut', error: { code: -32000, message: 'Server is shutting down: the request was cut off' } });
+    // The cut-off aborts the call: it is audited as cancelled before the trail closes.
+    const recs = auditRecords(cw.events(group).map((e) => e.message));
+    expect(recs.find((r) => r.rpc?.id === 'cut' && r.type === 'outcome')?.outcome).toMatchObject({ status: 'error', errorClass: 'cancelled' });
   });
 });

@@ -7,7 +7,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { Logger } from '../log';
 import { ErrorCode, GovernanceError } from '../pipeline/errors';
 import { discardRest, readBody } from './body';
@@ -27,6 +27,57 @@ export interface HttpServerOptions {
   readonly log: Logger;
   /** Settles when the initial discovery has run once; MCP requests other than initialize/ping wait for it. */
   readonly ready: Promise<void>;
+  /**
+   * How long a client may take to send a request's headers, in ms; past it Node answers 408 and closes the connection
+   * (slow-loris). Counted from the request's first byte, so time idle on a keep-alive connection between requests does
+   * not count. At most `requestTimeoutMs` (Node refuses a larger value). Default 10 s.
+   */
+  readonly headersTimeoutMs?: number;
+  /**
+   * How long a client may take to send a whole request, headers and body, in ms; past it Node answers 408 and closes
+   * the connection (a body trickled forever). It bounds receiving only, never the response: a long tool call is not
+   * cut by it. Default 30 s.
+   */
+  readonly requestTimeoutMs?: number;
+  /**
+   * How long an idle keep-alive connection stays open after a response, in ms. Default 65 s: longer than the idle
+   * timeout of the load balancers in front (60 s on AWS ALB), so that the proxy never closes a connection at the moment
+   * the balancer reuses it (the balancer would answer that request with a 502).
+   */
+  readonly keepAliveTimeoutMs?: number;
+}
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000;
+const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+const DEFAULT_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/**
+ * How often Node checks the header and request deadlines, in ms. Node only looks every `connectionsCheckingInterval`
+ * (30 s by default), which would let a slow client hold a request up to that much past its deadline; a fifth of the
+ * shorter deadline, within [50 ms, 1 s], keeps the overshoot small for a negligible cost (one walk over the open
+ * connections per tick).
+ */
+function deadlineCheckInterval(headersTimeoutMs: number, requestTimeoutMs: number): number {
+  const shorter = Math.min(headersTimeoutMs || Infinity, requestTimeoutMs || Infinity); // 0 disables a deadline
+  return Math.max(50, Math.min(1_000, Math.floor(shorter / 5)));
+}
+
+/** Answer to a request still running when the shutdown grace period ends. */
+const CUT_OFF_MESSAGE = 'Server is shutting down: the request was cut off';
+
+/**
+ * After answering the requests cut off by the end of the grace period, how long their handlers get to wind down (the
+ * abort cancels the upstream call and records the call's outcome in the audit trail) before the connections close.
+ */
+const CUT_OFF_SETTLE_MS = 2_000;
+
+/** A request being answered, with what cutting it off at shutdown needs. */
+interface InFlightRequest {
+  readonly id: string | number;
+  readonly res: ServerResponse;
+  readonly channel: ResponseChannel;
+  /** Aborts the call (the handler's signal): cancels the upstream request, and the call's outcome is audited. */
+  readonly abort: AbortController;
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
@@ -65,7 +116,7 @@ function sendJson(res: ServerResponse, status: number, body: string, extra: Reco
 
 export class ProxyHttpServer {
   readonly server: Server;
-  private inFlightCount = 0;
+  private readonly requests = new Set<InFlightRequest>();
   private lastActivity = Date.now();
   private shuttingDown = false;
   private isReady = false;
@@ -76,13 +127,22 @@ export class ProxyHttpServer {
     opts.ready.then(() => {
       this.isReady = true;
     });
-    // Node's defaults bound how long a client may take to send headers and body (slow-loris); they do not limit how
-    // long a response (a long tool call) may take.
-    this.server = createServer((req, res) => this.route(req, res));
+    // Explicit bounds rather than Node's defaults, which differ between Node versions and can be disabled (0).
+    const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
+    const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
+    this.server = createServer(
+      {
+        headersTimeout,
+        requestTimeout,
+        keepAliveTimeout: opts.keepAliveTimeoutMs ?? DEFAULT_KEEP_ALIVE_TIMEOUT_MS,
+        connectionsCheckingInterval: deadlineCheckInterval(headersTimeout, requestTimeout),
+      },
+      (req, res) => this.route(req, res),
+    );
   }
 
   get inFlight(): number {
-    return this.inFlightCount;
+    return this.requests.size;
   }
 
   listen(): Promise<AddressInfo> {
@@ -95,19 +155,43 @@ export class ProxyHttpServer {
     });
   }
 
-  /** Stops accepting connections and waits (at most `graceMs`) for in-flight requests to finish. */
+  /**
+   * Stops accepting connections and waits (at most `graceMs`) for in-flight requests to finish. Requests still running
+   * then are cut off (see cutOff) before the remaining connections are closed. Returns whether none had to be.
+   */
   async shutdown(graceMs: number): Promise<boolean> {
     this.shuttingDown = true;
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
-    const deadline = Date.now() + graceMs;
-    while (this.inFlightCount > 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 20));
-    }
-    const drained = this.inFlightCount === 0;
+    const drained = await this.waitUntil(() => this.requests.size === 0, graceMs);
+    if (!drained) await this.cutOff();
     this.server.closeAllConnections();
     await closed;
     return drained;
+  }
+
+  /**
+   * Answers every request still in flight with a JSON-RPC error carrying its id (as the last event of an SSE stream
+   * already started), instead of letting the caller see a reset connection, and aborts its call. Then waits (bounded)
+   * for the answers to be written out and for the handlers to settle, so that the pipeline has recorded each call's
+   * outcome before the caller of shutdown() closes the audit trail.
+   */
+  private async cutOff(): Promise<void> {
+    const cut = [...this.requests];
+    for (const r of cut) {
+      r.channel.finish(errorResponse(r.id, -32000, CUT_OFF_MESSAGE), true);
+      r.abort.abort();
+    }
+    await this.waitUntil(() => cut.every((r) => !this.requests.has(r) && (r.res.writableFinished || r.res.destroyed)), CUT_OFF_SETTLE_MS);
+  }
+
+  /** Polls `done` until it holds or `ms` have passed; returns whether it held. */
+  private async waitUntil(done: () => boolean, ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (!done() && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return done();
   }
 
   private route(req: IncomingMessage, res: ServerResponse): void {
@@ -125,7 +209,7 @@ export class ProxyHttpServer {
       return;
     }
     if (path === this.opts.healthPath && (req.method === 'GET' || req.method === 'HEAD')) {
-      const body = JSON.stringify(healthReport(this.opts.health, this.inFlightCount, this.isReady, this.lastActivity));
+      const body = JSON.stringify(healthReport(this.opts.health, this.requests.size, this.isReady, this.lastActivity));
       sendJson(res, 200, body, { 'cache-control': 'no-store' });
       return;
     }
@@ -204,7 +288,6 @@ export class ProxyHttpServer {
       return;
     }
     const message = msg.message;
-    this.inFlightCount++;
     const ac = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) ac.abort();
@@ -212,6 +295,8 @@ export class ProxyHttpServer {
     res.once('close', onClose);
     const accept = req.headers.accept ?? '';
     const channel = new ResponseChannel(res, accept.includes('text/event-stream') || accept.includes('*/*'));
+    const entry: InFlightRequest = { id: message.id, res, channel, abort: ac };
+    this.requests.add(entry);
     try {
       if (!this.isReady && message.method !== 'initialize' && message.method !== 'ping') await this.opts.ready;
       const result = await this.opts.handler.handle({ message, headers, signal: ac.signal, channel });
@@ -219,7 +304,7 @@ export class ProxyHttpServer {
     } catch (err) {
       if (!channel.closed) channel.finish(this.errorBody(message.id, err));
     } finally {
-      this.inFlightCount--;
+      this.requests.delete(entry);
       this.lastActivity = Date.now();
     }
   }

@@ -51,14 +51,19 @@ export class ResponseChannel {
     this.res.write(`event: message\ndata: ${JSON.stringify(message)}\n\n`);
   }
 
-  /** Ends the exchange with the JSON-RPC response (`body` is its JSON text). */
-  finish(body: string, status = 200): void {
+  /**
+   * Ends the exchange with the JSON-RPC response (`body` is its JSON text): the last event of the SSE stream if one was
+   * started, else a JSON response. `close`: the server is about to close the connection (a call cut off at shutdown), so
+   * a JSON response says `Connection: close` and the client does not reuse it; the end of a stream says enough.
+   */
+  finish(body: string, close = false): void {
     if (this.closed) return;
     if (this.streaming) {
       this.res.end(`event: message\ndata: ${body}\n\n`);
       return;
     }
-    this.res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
+    this.res.writeHead(200, close ? { ...headers, connection: 'close' } : headers);
     this.res.end(body);
   }
 }
