@@ -5,7 +5,9 @@
  *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
  *   schema/config.schema.json         JSON Schema of the configuration contract (configJsonSchema())
- * Usage: node runtime/build.mjs [--quiet]
+ * Usage: node runtime/build.mjs [--quiet] [--readable DIR]
+ *   --readable DIR  only an unminified index.js (+ the wasm) into DIR, for CPU profiles with real function names
+ *                   (run it with `PROXY_BUNDLE=DIR/index.js npm run bench -- --profile`)
  */
 import { build } from 'esbuild';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -48,6 +50,22 @@ const common = {
     },
   ],
 };
+
+const readableAt = process.argv.indexOf('--readable');
+if (readableAt >= 0) {
+  const dir = resolve(process.argv[readableAt + 1] ?? '');
+  mkdirSync(dir, { recursive: true });
+  await build({
+    ...common,
+    entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
+    outfile: join(dir, 'index.js'),
+    minify: false,
+    define: { __PROXY_VERSION__: JSON.stringify(`${pkg.version}-readable`) },
+  });
+  copyFileSync(join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm'), join(dir, 'cedar_wasm_bg.wasm'));
+  say(`readable runtime bundle: ${join(dir, 'index.js')}`);
+  process.exit(0);
+}
 
 mkdirSync(outDir, { recursive: true });
 await build({

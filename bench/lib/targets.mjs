@@ -13,7 +13,8 @@ import { freePort, jsonLine, startNode } from './proc.mjs';
 import { post, toolsListBody } from './load.mjs';
 
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const BUNDLE = `${ROOT}assets/runtime/index.js`;
+/** The proxy bundle under test; PROXY_BUNDLE points elsewhere (e.g. an unminified build for readable profiles). */
+export const BUNDLE = process.env.PROXY_BUNDLE ?? `${ROOT}assets/runtime/index.js`;
 const SERVERS = `${ROOT}bench/servers/`;
 const CW_HELPER = `${ROOT}test/support/cloudwatch-logs-endpoint.ts`;
 

@@ -5,15 +5,13 @@
  * completion/complete) with `pipeline.call`, lists with `pipeline.list`.
  */
 import { randomUUID } from 'node:crypto';
-import { LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log';
 import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pipeline/context';
 import { ErrorCode, GovernanceError } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
-import { runInCallScope, type InboundCallScope } from '../upstream/call-context';
-import type { UpstreamRequestOptions } from '../upstream/client';
-import { McpError } from '@modelcontextprotocol/sdk/types.js';
+import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
+import type { InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
 
@@ -108,13 +106,13 @@ export class McpHandler {
     const pending = this.relayed.get(message.id);
     if (!pending) return;
     this.relayed.delete(message.id);
-    if (message.error) pending.reject(new McpError(message.error.code, message.error.message, message.error.data));
+    if (message.error) pending.reject(new RpcError(message.error.code, message.error.message, message.error.data));
     else pending.resolve(message.result ?? {});
   }
 
   /** Sends a server->client request to the caller over its SSE response and waits for the answer (bounded by `signal`). */
   private relay(channel: ResponseChannel, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>> {
-    if (signal.aborted) return Promise.reject(new McpError(-32603, 'Request cancelled'));
+    if (signal.aborted) return Promise.reject(new RpcError(-32603, 'Request cancelled'));
     const id = `relay-${randomUUID()}`;
     return new Promise((resolve, reject) => {
       const cleanup = () => {
@@ -123,7 +121,7 @@ export class McpHandler {
       };
       const onAbort = () => {
         cleanup();
-        reject(new McpError(-32603, 'Request cancelled'));
+        reject(new RpcError(-32603, 'Request cancelled'));
       };
       this.relayed.set(id, {
         resolve: (r) => {
@@ -138,7 +136,7 @@ export class McpHandler {
       signal.addEventListener('abort', onAbort, { once: true });
       if (!channel.request(id, request.method, request.params)) {
         cleanup();
-        reject(new McpError(-32601, `${request.method}: the client cannot receive server requests (no SSE)`));
+        reject(new RpcError(-32601, `${request.method}: the client cannot receive server requests (no SSE)`));
       }
     });
   }
@@ -274,7 +272,7 @@ export class McpHandler {
       const t = c.target!;
       const upstreamParams = call.build(t, c.arguments);
       if (forwardMeta) upstreamParams._meta = forwardMeta;
-      return runInCallScope(scope, () => this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress }));
+      return this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope });
     });
   }
 

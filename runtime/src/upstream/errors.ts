@@ -1,7 +1,6 @@
 /** Maps whatever an upstream call threw into the GovernanceError the caller sees. */
-import { McpError, ErrorCode as SdkErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ErrorCode, GovernanceError, type ErrorCodeValue } from '../pipeline/errors';
+import { RpcError } from '../protocol';
 
 const MAX_UPSTREAM_MESSAGE = 500;
 
@@ -13,9 +12,30 @@ export class UpstreamTimeoutError extends Error {
   }
 }
 
+/** The upstream answered with an HTTP status that is not a JSON-RPC answer (status -1: a 2xx body that is not MCP). */
+export class UpstreamHttpError extends Error {
+  constructor(
+    readonly status: number,
+    detail: string,
+    /** A 404 to a request that carried our Mcp-Session-Id: the upstream forgot the session. */
+    readonly sessionExpired = false,
+  ) {
+    super(status > 0 ? `HTTP ${status}: ${detail}` : detail);
+    this.name = 'UpstreamHttpError';
+  }
+}
+
+/** The connection (or the SSE stream carrying the answer) ended before the upstream answered. */
+export class ConnectionClosedError extends Error {
+  constructor(detail = 'the upstream closed the connection before answering') {
+    super(detail);
+    this.name = 'ConnectionClosedError';
+  }
+}
+
 /** True when the upstream forgot our session (HTTP 404 on a request carrying Mcp-Session-Id). */
 export function isSessionExpired(err: unknown): boolean {
-  return err instanceof StreamableHTTPError && err.code === 404;
+  return err instanceof UpstreamHttpError && err.sessionExpired;
 }
 
 /** The caller went away or cancelled (our AbortSignal fired). */
@@ -29,22 +49,13 @@ export function cancelledError(): GovernanceError {
 
 /**
  * Upstream JSON-RPC errors pass through with the upstream's own code and message (the upstream answered; that answer is
- * the caller's to see, e.g. MCP's -32002 "resource not found"). Transport failures become UpstreamUnavailable,
- * timeouts UpstreamTimeout, repeated 401s UpstreamAuthFailed. Nothing else (stack traces, URLs, headers) leaks.
+ * the caller's to see, e.g. MCP's -32002 "resource not found", or an upstream's own -32000/-32001). Transport failures
+ * become UpstreamUnavailable, timeouts UpstreamTimeout, repeated 401s UpstreamAuthFailed. Nothing else (stack traces,
+ * URLs, headers) leaks.
  */
-export function toUpstreamError(
-  upstream: string,
-  err: unknown,
-  timeoutMs: number,
-  /**
-   * Whether an McpError with the SDK's ConnectionClosed / RequestTimeout code was raised by the SDK itself (the
-   * connection did close, the handshake timed out) rather than answered by the upstream, whose own -32000 ("server
-   * error") and -32001 errors must pass through untouched.
-   */
-  local: { connectionClosed: boolean; timedOut: boolean } = { connectionClosed: false, timedOut: false },
-): GovernanceError {
+export function toUpstreamError(upstream: string, err: unknown, timeoutMs: number): GovernanceError {
   if (err instanceof GovernanceError) return err;
-  if (err instanceof UpstreamTimeoutError || (local.timedOut && err instanceof McpError && err.code === SdkErrorCode.RequestTimeout)) {
+  if (err instanceof UpstreamTimeoutError) {
     return new GovernanceError(ErrorCode.UpstreamTimeout, `Upstream "${upstream}" did not answer within ${timeoutMs} ms`, 'upstream_timeout');
   }
   if (isAbort(err)) return cancelledError();
@@ -53,20 +64,19 @@ export function toUpstreamError(
   if (err instanceof RangeError) {
     return new GovernanceError(ErrorCode.InvalidParams, 'Invalid params: arguments are nested too deeply to forward', 'invalid_params');
   }
-  if (err instanceof McpError) {
-    if (local.connectionClosed && err.code === SdkErrorCode.ConnectionClosed) {
-      return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" closed the connection`, 'upstream_unavailable');
-    }
-    const raw = err.message.replace(/^MCP error -?\d+: /, '');
-    const message = raw.length > MAX_UPSTREAM_MESSAGE ? `${raw.slice(0, MAX_UPSTREAM_MESSAGE)}...` : raw;
+  if (err instanceof RpcError) {
+    const message = err.message.length > MAX_UPSTREAM_MESSAGE ? `${err.message.slice(0, MAX_UPSTREAM_MESSAGE)}...` : err.message;
     const data = err.data !== undefined && err.data !== null && typeof err.data === 'object' ? (err.data as Record<string, unknown>) : undefined;
     return new GovernanceError(err.code as ErrorCodeValue, message, 'upstream_error', data);
   }
-  if (err instanceof StreamableHTTPError) {
-    if (err.code === 401 || err.code === 403) {
-      return new GovernanceError(ErrorCode.UpstreamAuthFailed, `Upstream "${upstream}" refused the proxy's credentials (HTTP ${err.code})`, 'upstream_auth');
+  if (err instanceof ConnectionClosedError) {
+    return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" closed the connection`, 'upstream_unavailable');
+  }
+  if (err instanceof UpstreamHttpError) {
+    if (err.status === 401 || err.status === 403) {
+      return new GovernanceError(ErrorCode.UpstreamAuthFailed, `Upstream "${upstream}" refused the proxy's credentials (HTTP ${err.status})`, 'upstream_auth');
     }
-    const status = (err.code ?? 0) > 0 ? `HTTP ${err.code}` : 'a response that is not MCP';
+    const status = err.status > 0 ? `HTTP ${err.status}` : 'a response that is not MCP';
     return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" answered ${status}`, 'upstream_unavailable');
   }
   return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" is unavailable`, 'upstream_unavailable');
@@ -75,11 +85,12 @@ export function toUpstreamError(
 /** A short, secret-free description of a failure for logs and /ping. */
 export function describeFailure(err: unknown): string {
   if (err instanceof GovernanceError) return err.message;
-  if (err instanceof McpError) return err.message.slice(0, 200);
-  if (err instanceof StreamableHTTPError) return `HTTP ${err.code}`;
+  if (err instanceof RpcError) return `MCP error ${err.code}: ${err.message}`.slice(0, 200);
+  if (err instanceof UpstreamHttpError) return err.status > 0 ? `HTTP ${err.status}` : err.message.slice(0, 200);
   if (err instanceof Error) {
     const cause = (err as { cause?: { code?: string } }).cause;
-    if (cause?.code) return `${err.message} (${cause.code})`;
+    const code = (err as { code?: string }).code ?? cause?.code;
+    if (code && !err.message.includes(code)) return `${err.message.slice(0, 200)} (${code})`;
     return err.message.slice(0, 200);
   }
   return 'unknown error';

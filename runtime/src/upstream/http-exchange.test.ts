@@ -1,0 +1,87 @@
+/** exchange: the HTTP layer of the upstream client (exact body out, IncomingMessage back, aborts, no listener build-up). */
+import { getEventListeners } from 'node:events';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { discard, exchange, mediaType, readText } from './http-exchange';
+
+describe('exchange', () => {
+  let server: Server;
+  let base: string;
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d)).on('end', () => {
+        if (req.url === '/sse') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: one\n\n');
+          setTimeout(() => res.end('data: two\n\n'), 20);
+        } else if (req.url === '/hang') {
+          res.writeHead(200, { 'content-type': 'text/event-stream' });
+          res.write('data: first\n\n');
+        } else {
+          res.writeHead(201, {
+            'content-type': 'application/json; charset=utf-8',
+            'x-echo-method': req.method ?? '',
+            'x-auth': req.headers.authorization ?? '',
+            'x-length': req.headers['content-length'] ?? '',
+          });
+          res.end(JSON.stringify({ got: body }));
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((r) => server.close(r));
+  });
+
+  test('sends method, headers and the exact body with its byte length; returns status, headers and the body', async () => {
+    const res = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: { authorization: 'Bearer x' }, body: '{"a":"é"}' });
+    expect(res.statusCode).toBe(201);
+    expect(res.headers['x-echo-method']).toBe('POST');
+    expect(res.headers['x-auth']).toBe('Bearer x');
+    expect(res.headers['x-length']).toBe('10');
+    expect(mediaType(res.headers['content-type'])).toBe('application/json');
+    expect(JSON.parse(await readText(res))).toEqual({ got: '{"a":"é"}' });
+  });
+
+  test('streams SSE bodies as they arrive', async () => {
+    const res = await exchange({ url: new URL(`${base}/sse`), method: 'GET', headers: {} });
+    expect(mediaType(res.headers['content-type'])).toBe('text/event-stream');
+    expect(await readText(res)).toBe('data: one\n\ndata: two\n\n');
+  });
+
+  test('an abort ends a streaming response; a long-lived signal keeps no listeners after requests end', async () => {
+    const shared = new AbortController();
+    for (let i = 0; i < 50; i++) await readText(await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}', signal: shared.signal }));
+    await new Promise((r) => setImmediate(r));
+    expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
+    const ac = new AbortController();
+    const res = await exchange({ url: new URL(`${base}/hang`), method: 'GET', headers: {}, signal: ac.signal });
+    const text = readText(res);
+    ac.abort();
+    await expect(text).rejects.toThrow();
+  });
+
+  test('connection refused rejects; unsupported protocols are refused before any I/O', async () => {
+    await expect(exchange({ url: new URL('http://127.0.0.1:1/mcp'), method: 'POST', headers: {}, body: '{}' })).rejects.toThrow();
+    await expect(exchange({ url: new URL('ftp://127.0.0.1/mcp'), method: 'GET', headers: {} })).rejects.toThrow(/unsupported protocol/);
+  });
+
+  test('discard drains a body so the keep-alive socket is reused', async () => {
+    let connections = 0;
+    const count = () => connections++;
+    server.on('connection', count);
+    const first = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}' });
+    discard(first);
+    await new Promise((r) => first.once('end', r));
+    const second = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}' });
+    await readText(second);
+    server.off('connection', count);
+    expect(connections).toBeLessThanOrEqual(1);
+  });
+});
