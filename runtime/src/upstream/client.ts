@@ -25,7 +25,7 @@ import type { GovernanceError } from '../pipeline/errors';
 import { classifyMessage, LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS, type RpcId, type UpstreamMessage } from '../protocol';
 import type { UpstreamAuthenticator, UpstreamCallContext } from './auth/types';
 import { cancelledError, ConnectionClosedError, isSessionExpired, toUpstreamError, UpstreamHttpError, UpstreamTimeoutError } from './errors';
-import { discard, exchange, mediaType, readText } from './http-exchange';
+import { discard, exchange, mediaType, PlainHeaders, readText, targetOf, type Target } from './http-exchange';
 
 export type ListKind = 'tools' | 'resources' | 'prompts';
 
@@ -120,6 +120,7 @@ export class UpstreamClient {
   private closed = false;
   private nextId = 0;
   private readonly url: URL;
+  private readonly target: Target;
   private readonly staticHeaders: readonly (readonly [string, string])[];
 
   constructor(
@@ -128,6 +129,7 @@ export class UpstreamClient {
     private readonly opts: UpstreamClientOptions,
   ) {
     this.url = new URL(config.url);
+    this.target = targetOf(this.url);
     this.staticHeaders = Object.entries(config.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
   }
 
@@ -438,7 +440,7 @@ export class UpstreamClient {
     lastEventId?: string,
   ): Promise<IncomingMessage> {
     const attempt = async () => {
-      const headers = new Headers();
+      const headers = new PlainHeaders();
       for (const [k, v] of this.staticHeaders) headers.set(k, v);
       headers.set('accept', method === 'POST' ? 'application/json, text/event-stream' : 'text/event-stream');
       if (body !== undefined) headers.set('content-type', 'application/json');
@@ -446,9 +448,7 @@ export class UpstreamClient {
       if (session) headers.set('mcp-protocol-version', session.protocolVersion);
       if (lastEventId !== undefined) headers.set('last-event-id', lastEventId);
       await this.auth.authorize({ url: this.url, method, headers, body }, scope.auth);
-      const plain: Record<string, string> = {};
-      headers.forEach((v, k) => (plain[k] = v));
-      return exchange({ url: this.url, method, headers: plain, body, signal });
+      return exchange({ url: this.target, method, headers: headers.record, body, signal });
     };
     const res = await attempt();
     if (res.statusCode !== 401 || !this.auth.invalidate()) return res;

@@ -2,7 +2,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { discard, exchange, mediaType, readText } from './http-exchange';
+import { discard, exchange, mediaType, PlainHeaders, readText } from './http-exchange';
 
 describe('exchange', () => {
   let server: Server;
@@ -83,5 +83,41 @@ describe('exchange', () => {
     await readText(second);
     server.off('connection', count);
     expect(connections).toBeLessThanOrEqual(1);
+  });
+});
+
+describe('PlainHeaders (what authenticators see instead of WHATWG Headers)', () => {
+  test('behaves like Headers for the methods authenticators use', () => {
+    const mine = new PlainHeaders();
+    const theirs = new Headers();
+    for (const h of [mine, theirs]) {
+      h.set('X-Api-Key', '  secret ');
+      h.set('accept', 'application/json');
+      h.set('Authorization', 'Bearer t');
+      h.delete('AUTHORIZATION');
+    }
+    expect(mine.get('x-api-key')).toBe(theirs.get('x-api-key'));
+    expect(mine.has('Authorization')).toBe(theirs.has('Authorization'));
+    const seen = (h: { forEach(fn: (v: string, k: string) => void): void }) => {
+      const out: string[] = [];
+      h.forEach((v, k) => out.push(`${k}=${v}`));
+      return out;
+    };
+    expect(seen(mine)).toEqual(seen(theirs));
+    expect(mine.record).toEqual({ 'x-api-key': 'secret', accept: 'application/json' });
+  });
+
+  test('refuses header injection without quoting the value', () => {
+    const h = new PlainHeaders();
+    expect(() => h.set('x-api-key', 'abc\r\nx-evil: 1')).toThrow('invalid value for header x-api-key');
+    expect(() => h.set('bad name', 'v')).toThrow('invalid header name');
+    let message = '';
+    try {
+      h.set('x-api-key', 'sk-secret\0tail');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toBe('invalid value for header x-api-key');
+    expect(h.has('x-api-key')).toBe(false);
   });
 });

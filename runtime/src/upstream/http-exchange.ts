@@ -14,8 +14,67 @@ const AGENTS = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 } as const;
 
+/** What an outgoing request's headers offer the authenticators: the part of WHATWG Headers they use. */
+export interface HeaderBag {
+  get(name: string): string | null;
+  has(name: string): boolean;
+  set(name: string, value: string): void;
+  delete(name: string): void;
+  forEach(fn: (value: string, name: string) => void): void;
+}
+
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const BAD_VALUE = /[\r\n\0]/;
+
+/**
+ * Headers as a plain object with lower-cased names: the cheap stand-in for WHATWG Headers on the hot path. Like
+ * Headers.set, `set` trims the value and refuses names that are not tokens and values with CR, LF or NUL (without
+ * quoting the value: it may be a credential).
+ */
+export class PlainHeaders implements HeaderBag {
+  readonly record: Record<string, string> = {};
+
+  get(name: string): string | null {
+    return this.record[name.toLowerCase()] ?? null;
+  }
+
+  has(name: string): boolean {
+    return name.toLowerCase() in this.record;
+  }
+
+  set(name: string, value: string): void {
+    const v = value.trim();
+    if (!TOKEN.test(name)) throw new TypeError('invalid header name');
+    if (BAD_VALUE.test(v)) throw new TypeError(`invalid value for header ${name}`);
+    this.record[name.toLowerCase()] = v;
+  }
+
+  delete(name: string): void {
+    delete this.record[name.toLowerCase()];
+  }
+
+  forEach(fn: (value: string, name: string) => void): void {
+    for (const name of Object.keys(this.record).sort()) fn(this.record[name], name);
+  }
+}
+
+/** Where requests go: the parts of the upstream URL node:http needs, computed once per upstream. */
+export interface Target {
+  readonly protocol: 'http:' | 'https:';
+  readonly hostname: string;
+  readonly port?: number;
+  readonly path: string;
+}
+
+export function targetOf(url: URL): Target {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new TypeError(`unsupported protocol ${url.protocol}`);
+  // URL keeps IPv6 literals in brackets; node:http wants them bare.
+  const hostname = url.hostname.startsWith('[') ? url.hostname.slice(1, -1) : url.hostname;
+  return { protocol: url.protocol, hostname, port: url.port ? Number(url.port) : undefined, path: `${url.pathname}${url.search}` };
+}
+
 export interface HttpRequest {
-  readonly url: URL;
+  readonly url: URL | Target;
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly headers: Record<string, string>;
   readonly body?: string;
@@ -24,10 +83,14 @@ export interface HttpRequest {
 
 /** Sends the request; resolves with the response as soon as its headers arrived. */
 export function exchange(req: HttpRequest): Promise<IncomingMessage> {
-  const protocol = req.url.protocol;
-  if (protocol !== 'http:' && protocol !== 'https:') return Promise.reject(new TypeError(`unsupported protocol ${protocol}`));
+  let target: Target;
+  try {
+    target = req.url instanceof URL ? targetOf(req.url) : req.url;
+  } catch (err) {
+    return Promise.reject(err);
+  }
   const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) };
-  return send(req, protocol, headers, false);
+  return send(req, target, headers, false);
 }
 
 /**
@@ -35,13 +98,16 @@ export function exchange(req: HttpRequest): Promise<IncomingMessage> {
  * race): the request then fails with ECONNRESET before any response. That case, and only that one, is retried once on
  * a fresh socket, as Node's http documentation recommends (`req.reusedSocket`).
  */
-function send(req: HttpRequest, protocol: 'http:' | 'https:', headers: Record<string, string>, retried: boolean): Promise<IncomingMessage> {
+function send(req: HttpRequest, target: Target, headers: Record<string, string>, retried: boolean): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
-    const mod = protocol === 'https:' ? https : http;
-    const out = mod.request(req.url, { method: req.method, headers, agent: AGENTS[protocol], signal: req.signal }, resolve);
+    const mod = target.protocol === 'https:' ? https : http;
+    const out = mod.request(
+      { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, method: req.method, headers, agent: AGENTS[target.protocol], signal: req.signal },
+      resolve,
+    );
     out.once('error', (err: NodeJS.ErrnoException) => {
       if (!retried && out.reusedSocket && err.code === 'ECONNRESET' && !req.signal?.aborted) {
-        resolve(send(req, protocol, headers, true));
+        resolve(send(req, target, headers, true));
         return;
       }
       reject(err);

@@ -107,6 +107,22 @@ describe('access control: decisions for principals x tools (typed rules and raw 
     expect(shown).toEqual(callable[p].map((k) => tools[k].exposedName));
   });
 
+  it('remembered allow decisions answer the same on repeated calls, and stay per caller (same sub, other groups)', async () => {
+    for (let pass = 0; pass < 2; pass++) {
+      for (const [p, t, expected] of matrix) {
+        const { outcome, ctx } = await call(stage, principals[p], tools[t]);
+        expect([p, t, outcome]).toEqual([p, t, expected]);
+        if (expected === 'allow') expect(ctx.decision?.policyIds.length).toBeGreaterThan(0);
+      }
+    }
+    expect((await call(stage, principals.dev, tools.search)).outcome).toBe('allow');
+    expect((await call(stage, jwtCaller('dev-1', []), tools.search)).outcome).toBe('hidden');
+    expect((await call(stage, jwtCaller('dev-1', ['dev'], [], { department: ['x'] }), tools.search)).outcome).toBe('allow');
+    // A refreshed catalog entry (a new object for the same tool) is decided afresh, with the same answer.
+    expect((await call(stage, principals.dev, tool('github', 'search_issues', { readOnlyHint: true }))).outcome).toBe('allow');
+    expect((await call(stage, principals.dev, tool('github', 'search_issues', { destructiveHint: true }))).outcome).toBe('hidden');
+  });
+
   it('records the determining policies', async () => {
     expect((await call(stage, principals.dev, tools.search)).ctx.decision?.policyIds).toEqual(['base.devs']);
     expect((await call(stage, principals.ops, tools.restart)).ctx.decision?.policyIds).toEqual(['base.no-destructive']);

@@ -44,6 +44,30 @@ export interface AccessControlOptions {
   readonly detokenize?: boolean;
 }
 
+/** What an allowed call's evaluation produced, remembered per (caller, target) when no policy reads arguments. */
+interface AllowedCall {
+  readonly policyIds: readonly string[];
+  readonly dryRunDenials: readonly { ruleSet: string; policyIds: string[] }[];
+  readonly detokenizeAllowed: boolean;
+}
+
+/** Bound on remembered callers per catalog entry; the memory for that entry starts over beyond it. */
+const MAX_CALLERS_PER_ENTRY = 1_000;
+
+/**
+ * The caller entity of a principal and its JSON (the key under which decisions about it are remembered), built once
+ * per principal object: the identity stage hands the same principal to every call made with the same token.
+ */
+const callers = new WeakMap<object, { entity: ReturnType<typeof callerEntity>; key: string }>();
+function callerOf(principal: NonNullable<RequestContext['principal']>): { entity: ReturnType<typeof callerEntity>; key: string } {
+  let c = callers.get(principal);
+  if (!c) {
+    const entity = callerEntity(principal);
+    callers.set(principal, (c = { entity, key: JSON.stringify(entity) }));
+  }
+  return c;
+}
+
 function forbidden(): GovernanceError {
   return new GovernanceError(ErrorCode.Forbidden, 'Access denied by policy', 'forbidden');
 }
@@ -88,6 +112,12 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
   });
 
   const forbidIds = new Set(enforcedPolicies.filter((p) => p.effect === 'forbid').map((p) => p.id));
+  /**
+   * Allowed calls, per catalog entry object and caller entity (JSON), when no policy reads arguments: Cedar's answer
+   * then depends on nothing else (the policies are fixed for the process; a catalog refresh makes new entry objects),
+   * so a repeated call skips evaluation. Evaluations that raised errors and denials are never remembered.
+   */
+  const allowedCalls = readsArguments ? undefined : new WeakMap<CatalogEntry, Map<string, AllowedCall>>();
 
   // Cedar's error messages may quote values (from arguments too): logs name the policies, never the messages.
   const logErrors = (msg: string, requestId: string, entry: CatalogEntry, errored: readonly string[], failure: string | undefined) => {
@@ -122,7 +152,13 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
       const t0 = performance.now();
       const principal = ctx.principal;
       if (!principal) throw new GovernanceError(ErrorCode.Unauthenticated, 'Authentication required', 'unauthenticated');
-      const caller = callerEntity(principal);
+      const { entity: caller, key: callerKey } = callerOf(principal);
+      const remembered = allowedCalls?.get(entry)?.get(callerKey);
+      if (remembered) {
+        ctx.detokenizeAllowed = remembered.detokenizeAllowed;
+        ctx.decision = { effect: 'allow', policyIds: remembered.policyIds, dryRunDenials: [...remembered.dryRunDenials], durationMs: performance.now() - t0 };
+        return;
+      }
       const target = targetEntity(entry);
       const record = (d: Omit<PolicyDecision, 'durationMs'>) => {
         ctx.decision = { ...d, durationMs: performance.now() - t0 };
@@ -131,7 +167,7 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
       const deny = (policyIds: readonly string[]): never => {
         let shown = false;
         try {
-          shown = visible(ctx.requestId, caller, argumentPolicies.size > 0 ? JSON.stringify(caller) : '', entry);
+          shown = visible(ctx.requestId, caller, callerKey, entry);
         } catch {
           log.error('visibility check failed; answering as for a hidden target', { requestId: ctx.requestId, target: entry.exposedName });
         }
@@ -164,8 +200,15 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
         const r = dreq ? d.evaluator.evaluate(dreq, action, entry) : { allow: false, policyIds: [] as string[] };
         if (!r.allow) dryRunDenials.push({ ruleSet: d.name, policyIds: r.policyIds.filter((id) => d.ids.has(id)) });
       }
-      ctx.detokenizeAllowed = decidesDetokenize && enforced.evaluate({ ...req, action: actionUid('detokenize') }, 'detokenize', entry).allow;
+      const detokenize = decidesDetokenize ? enforced.evaluate({ ...req, action: actionUid('detokenize') }, 'detokenize', entry) : undefined;
+      ctx.detokenizeAllowed = detokenize?.allow === true;
       record({ effect: 'allow', policyIds: decision.policyIds, dryRunDenials });
+      if (allowedCalls && decision.errored.length === 0 && !detokenize?.failure && (detokenize?.errored.length ?? 0) === 0) {
+        let byCaller = allowedCalls.get(entry);
+        if (!byCaller) allowedCalls.set(entry, (byCaller = new Map()));
+        if (byCaller.size >= MAX_CALLERS_PER_ENTRY) byCaller.clear();
+        byCaller.set(callerKey, { policyIds: decision.policyIds, dryRunDenials, detokenizeAllowed: ctx.detokenizeAllowed });
+      }
     },
 
     filterList(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] {
@@ -174,8 +217,7 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
         log.error('list without a caller identity: showing nothing', { requestId: ctx.requestId });
         return [];
       }
-      const caller = callerEntity(principal);
-      const callerKey = argumentPolicies.size > 0 ? JSON.stringify(caller) : '';
+      const { entity: caller, key: callerKey } = callerOf(principal);
       const shown = entries.filter((entry) => {
         try {
           return visible(ctx.requestId, caller, callerKey, entry);

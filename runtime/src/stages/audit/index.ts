@@ -110,6 +110,8 @@ export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps
   metrics?.start();
   deps.log.info('audit trail started', { instanceId, destination: sink.destination, failMode: cfg.failMode, metrics: Boolean(metrics) });
 
+  // With no sink the trail has nowhere to write: records are not even built (a pass-through proxy pays nothing for them).
+  const recording = cfg.sink !== 'none';
   const unavailable = (why: string) => new GovernanceError(ErrorCode.AuditUnavailable, `Audit trail unavailable (${why}): the call was not forwarded`, 'audit_unavailable');
   let closing: Promise<void> | undefined;
 
@@ -119,6 +121,7 @@ export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps
         metrics?.refused();
         throw unavailable('shutting down');
       }
+      if (!recording) return;
       if (cfg.failMode === 'closed' && !trail.healthy()) {
         metrics?.refused();
         throw unavailable('sink not accepting records');
@@ -133,7 +136,7 @@ export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps
     complete(ctx: RequestContext, outcome: Outcome): void {
       try {
         const now = performance.now();
-        trail.append(builder.outcome(ctx, outcome, now));
+        if (recording) trail.append(builder.outcome(ctx, outcome, now));
         metrics?.observe(ctx, outcome, now - ctx.startedAt);
       } catch (err) {
         // Never throws into the pipeline; the failure itself is visible (no request data in the log line).

@@ -83,6 +83,21 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
     });
   });
 
+  it('remembers a verified token until it expires (same principal), then refuses it as expired; a forged copy is not served from memory', async () => {
+    const zeroTolerance = await createIdentityStage(identityConfig({ issuer, audiences: ['proxy-api'], clockToleranceSeconds: 0 }), log);
+    const t = await token(() => {}, 2);
+    const first = await authenticate(zeroTolerance, { authorization: `Bearer ${t}` });
+    const second = await authenticate(zeroTolerance, { authorization: `Bearer ${t}` });
+    expect(second).toEqual(first);
+    // The same header and payload with another signature is a different token: verified on its own, and refused.
+    const [h, pl, sig] = t.split('.');
+    const forged = `${h}.${pl}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}`;
+    expect((await rejection(zeroTolerance, { authorization: `Bearer ${forged}` })).message).toBe('Invalid token: bad signature');
+    const exp = JSON.parse(Buffer.from(pl, 'base64url').toString()).exp as number;
+    await new Promise((r) => setTimeout(r, Math.max(0, exp * 1000 - Date.now()) + 1100));
+    expect((await rejection(zeroTolerance, { authorization: `Bearer ${t}` })).message).toBe('Invalid token: expired');
+  });
+
   it('accepts a Cognito access token: no aud, client_id in allowedClients', async () => {
     const p = await authenticate(stage, { authorization: `Bearer ${await token((_h, pl) => { delete pl.aud; pl.client_id = 'cognito-client'; pl.token_use = 'access'; })}` });
     expect(p.clientId).toBe('cognito-client');

@@ -7,12 +7,13 @@ import type { BedrockAgentCoreClient } from '@aws-sdk/client-bedrock-agentcore';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { UpstreamAuthConfig } from '../../config/sections/upstream-auth';
 import type { Logger } from '../../log';
+import type { HeaderBag } from '../http-exchange';
 
 /** An outgoing request to the upstream, mutable: add headers (and for SigV4, sign the exact body). */
 export interface OutgoingRequest {
   readonly url: URL;
   readonly method: string;
-  readonly headers: Headers;
+  readonly headers: HeaderBag;
   /** The exact body that will be sent (JSON-RPC text), if any. */
   readonly body?: string;
 }
