@@ -51,6 +51,26 @@ const common = {
   ],
 };
 
+/** Bundles a one-off script from TypeScript source text, runs it with node and returns what it printed. */
+async function runSnippet(contents) {
+  const tmp = mkdtempSync(join(tmpdir(), 'proxy-build-'));
+  try {
+    const script = join(tmp, 'snippet.cjs');
+    await build({ ...common, stdin: { contents, resolveDir: root, loader: 'ts' }, outfile: script });
+    // Bundled cedar-wasm reads its module from beside the script.
+    copyFileSync(join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm'), join(tmp, 'cedar_wasm_bg.wasm'));
+    return execFileSync(process.execPath, [script], { encoding: 'utf8' });
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+// The Cedar schema in Cedar's JSON form, converted here once instead of at every cold start.
+const cedarSchemaJson = (await runSnippet(
+  "import { cedarWasm } from './runtime/src/stages/access-control/cedar-wasm'; import { CEDAR_SCHEMA } from './runtime/src/stages/access-control/cedar-schema';" +
+    "const r = cedarWasm().schemaToJson(CEDAR_SCHEMA); if (r.type !== 'success') throw new Error(JSON.stringify(r.errors)); process.stdout.write(JSON.stringify(r.json));",
+)).trim();
+
 const readableAt = process.argv.indexOf('--readable');
 if (readableAt >= 0) {
   const dir = resolve(process.argv[readableAt + 1] ?? '');
@@ -60,7 +80,7 @@ if (readableAt >= 0) {
     entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
     outfile: join(dir, 'index.js'),
     minify: false,
-    define: { __PROXY_VERSION__: JSON.stringify(`${pkg.version}-readable`) },
+    define: { __PROXY_VERSION__: JSON.stringify(`${pkg.version}-readable`), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
   });
   copyFileSync(join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm'), join(dir, 'cedar_wasm_bg.wasm'));
   say(`readable runtime bundle: ${join(dir, 'index.js')}`);
@@ -74,7 +94,7 @@ await build({
   outfile: outFile,
   minify: true,
   sourcemap: false,
-  define: { __PROXY_VERSION__: JSON.stringify(pkg.version) },
+  define: { __PROXY_VERSION__: JSON.stringify(pkg.version), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
 });
 
 await build({
@@ -94,24 +114,12 @@ if (bundleText.includes('cedar_wasm_bg.wasm')) {
   rmSync(join(outDir, 'cedar_wasm_bg.wasm'));
 }
 
-// schema/config.schema.json from the zod contract: bundle a tiny script and run it.
-const tmp = mkdtempSync(join(tmpdir(), 'proxy-schema-'));
-try {
-  const script = join(tmp, 'schema.cjs');
-  await build({
-    ...common,
-    stdin: {
-      contents: "import { configJsonSchema } from './runtime/src/config/load'; process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\\n');",
-      resolveDir: root,
-      loader: 'ts',
-    },
-    outfile: script,
-  });
-  mkdirSync(join(root, 'schema'), { recursive: true });
-  writeFileSync(join(root, 'schema', 'config.schema.json'), execFileSync(process.execPath, [script], { encoding: 'utf8' }));
-} finally {
-  rmSync(tmp, { recursive: true, force: true });
-}
+// schema/config.schema.json from the zod contract.
+mkdirSync(join(root, 'schema'), { recursive: true });
+writeFileSync(
+  join(root, 'schema', 'config.schema.json'),
+  await runSnippet("import { configJsonSchema } from './runtime/src/config/load'; process.stdout.write(JSON.stringify(configJsonSchema(), null, 2) + '\\n');"),
+);
 
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);

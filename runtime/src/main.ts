@@ -54,6 +54,10 @@ async function serve(): Promise<void> {
     throw err;
   }
 
+  // Upstream discovery needs nothing from the pipeline: it runs while the stages are built (start-up waits for the
+  // longer of the two, not their sum).
+  const upstreams = new UpstreamManager(config, log, { clientInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
+  const ready = upstreams.start();
   // Stages validate and compile their sections when built: a failure there is a configuration error too.
   let built: Awaited<ReturnType<typeof buildPipeline>>;
   try {
@@ -63,8 +67,6 @@ async function serve(): Promise<void> {
     process.exit(2);
   }
   const { pipeline, auditor } = built;
-  const upstreams = new UpstreamManager(config, log, { clientInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
-  const ready = upstreams.start();
   const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
   const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), auditHealthy: () => auditor.healthy() };
   const http = new ProxyHttpServer({ ...config.server, handler, health, log, ready });

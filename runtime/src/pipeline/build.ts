@@ -41,18 +41,47 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   const scrub = createLogScrubber();
   setLogScrubber(scrub);
 
-  const stages: Stage[] = [];
-  stages.push(await createIdentityStage(config.identity, log));
-  // Access control always runs: when disabled it still records an allow decision for the audit trail.
-  const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
-  const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize });
-  stages.push(accessControl);
-  if (config.sanitize.enabled) stages.push(reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl));
-  if (config.tokenize.enabled) stages.push(await createTokenizeStage(config.tokenize, log));
-  if (config.redact.enabled) stages.push(createRedactStage(config.redact, log));
+  // The parts that wait for the network (the issuer's signing keys, the audit log stream, a key in Secrets Manager) are
+  // started first and the CPU-bound ones (Cedar, schemas, patterns) are built while they wait: start-up takes the
+  // longest of them, not their sum. Each pending part is awaited below; none is left to reject unobserved.
+  const identityP = settled(createIdentityStage(config.identity, log));
+  const auditorP = settled(createAuditor(config.audit, { log, scrub, ...opts.audit }));
+  const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;
+  try {
+    const stages: Stage[] = [];
+    // Access control always runs: when disabled it still records an allow decision for the audit trail.
+    const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
+    const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize });
+    const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
+    const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
+    stages.push(await unwrap(identityP), accessControl);
+    if (sanitize) stages.push(sanitize);
+    if (tokenizeP) stages.push(await unwrap(tokenizeP));
+    if (redact) stages.push(redact);
+    const auditor = await unwrap(auditorP);
+    return { pipeline: new Pipeline(stages, auditor), auditor };
+  } catch (err) {
+    // A part that did come up is closed again (the auditor holds timers and may have written audit_start).
+    const auditor = await auditorP;
+    if (auditor.ok) await auditor.value.close().catch(() => {});
+    throw err;
+  }
+}
 
-  const auditor = await createAuditor(config.audit, { log, scrub, ...opts.audit });
-  return { pipeline: new Pipeline(stages, auditor), auditor };
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects (so it may wait unobserved while other parts are built), settled as a value. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+async function unwrap<T>(p: Promise<Settled<T>>): Promise<T> {
+  const s = await p;
+  if (!s.ok) throw s.error;
+  return s.value;
 }
 
 /**

@@ -3,7 +3,8 @@
  * annotations; raw Cedar is re-annotated the same way. Everything is validated against the proxy's Cedar schema in
  * strict mode. Start-up (and `check`) only: nothing here runs per request.
  */
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedarWasm } from './cedar-wasm';
 import { ConfigError } from '../../config/load';
 import type { AccessAction, AccessControlConfig, AccessRule, AccessRuleSet } from '../../config/sections/access-control';
 import type { TargetKind } from '../../pipeline/context';
@@ -79,11 +80,18 @@ export interface CompiledPolicies {
   readonly warnings: readonly string[];
 }
 
-let schemaJsonCache: cedar.SchemaJson<string> | undefined;
-/** The schema in Cedar's JSON form, converted once: the validator reads it much faster than the text form. */
+/** The schema in Cedar's JSON form, converted by runtime/build.mjs when it bundles the runtime (undefined elsewhere). */
+declare const __CEDAR_SCHEMA_JSON__: cedar.SchemaJson<string> | undefined;
+
+let schemaJsonCache: cedar.SchemaJson<string> | undefined =
+  typeof __CEDAR_SCHEMA_JSON__ === 'undefined' ? undefined : __CEDAR_SCHEMA_JSON__;
+/**
+ * The schema in Cedar's JSON form, converted once (at build time for the bundle: converting it takes ~60 ms of a cold
+ * start): the validator reads it much faster than the text form.
+ */
 function schemaJson(): cedar.SchemaJson<string> {
   if (!schemaJsonCache) {
-    const res = cedar.schemaToJson(CEDAR_SCHEMA);
+    const res = cedarWasm().schemaToJson(CEDAR_SCHEMA);
     if (res.type !== 'success') throw new Error(`the embedded Cedar schema does not parse: ${cedarErrors(res.errors)}`);
     schemaJsonCache = res.json;
   }
@@ -223,7 +231,7 @@ function scopeOfRule(rule: AccessRule): PolicyScope {
 
 /** Facts the evaluator needs, read from the policy's JSON form. */
 function analyse(text: string): { effect: 'permit' | 'forbid'; usesContext: boolean; json: cedar.PolicyJson } | { error: string } {
-  const res = cedar.policyToJson(text);
+  const res = cedarWasm().policyToJson(text);
   if (res.type !== 'success') return { error: cedarErrors(res.errors) };
   const json = res.json;
   return { effect: json.effect, usesContext: JSON.stringify(json.conditions).includes('{"Var":"context"}'), json };
@@ -236,7 +244,7 @@ function analyse(text: string): { effect: 'permit' | 'forbid'; usesContext: bool
 function withIdAnnotation(src: string, id: string, hasId: boolean, original: cedar.PolicyJson): string | undefined {
   const annotation = `@id(${cedarString(id)})`;
   const text = hasId ? src.replace(/@id\s*\(\s*"(?:[^"\\]|\\.)*"\s*\)/, () => annotation) : `${annotation}\n${src}`;
-  const check = cedar.policyToJson(text);
+  const check = cedarWasm().policyToJson(text);
   if (check.type !== 'success' || check.json.annotations?.id !== id) return undefined;
   const strip = (j: cedar.PolicyJson) => JSON.stringify({ ...j, annotations: { ...j.annotations, id: undefined } });
   return strip(check.json) === strip(original) ? text : undefined;
@@ -244,7 +252,7 @@ function withIdAnnotation(src: string, id: string, hasId: boolean, original: ced
 
 /** Splits raw Cedar into single policies, in source order. */
 function splitRawCedar(src: string): { policies: string[]; problems: string[] } {
-  const parts = cedar.policySetTextToParts(src);
+  const parts = cedarWasm().policySetTextToParts(src);
   if (parts.type !== 'success') return { policies: [], problems: [cedarErrors(parts.errors)] };
   const problems: string[] = [];
   if (parts.policy_templates.length > 0) problems.push('templates (policies with slots such as ?principal) are not supported; write static policies');
@@ -312,7 +320,7 @@ function compileOrThrow(cfg: AccessControlConfig): CompiledPolicies {
       let usesContext = false;
       if (rule.when) {
         // The free-text `when` condition must not be able to close the policy and start another one.
-        const parts = cedar.policySetTextToParts(text);
+        const parts = cedarWasm().policySetTextToParts(text);
         if (parts.type !== 'success' || parts.policies.length !== 1 || parts.policy_templates.length !== 0) {
           const why = parts.type === 'success' ? 'it must be one Cedar expression, not policy text' : cedarErrors(parts.errors);
           problems.push(`${path}.when: not valid Cedar: ${why}`);
@@ -358,7 +366,7 @@ function compileOrThrow(cfg: AccessControlConfig): CompiledPolicies {
 
   const warnings: string[] = [];
   if (problems.length === 0 && Object.keys(toValidate).length > 0) {
-    const res = cedar.validate({ schema: schemaJson(), policies: { staticPolicies: toValidate }, validationSettings: { mode: 'strict' } });
+    const res = cedarWasm().validate({ schema: schemaJson(), policies: { staticPolicies: toValidate }, validationSettings: { mode: 'strict' } });
     const where = (id: string) => {
       const others = sameFormAs.get(id) ?? [];
       const more = others.length === 0 ? '' : ` (so are ${others.length} more rules of the same form: ${others.slice(0, 5).join(', ')}${others.length > 5 ? ', ...' : ''})`;

@@ -6,7 +6,8 @@
  * Fail closed: a forbid policy that errors counts as applying; an answer Cedar could not produce is a deny.
  */
 import { createHash } from 'node:crypto';
-import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
+import { cedarWasm } from './cedar-wasm';
 import type { Context, EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { AccessAction } from '../../config/sections/access-control';
 import type { CatalogEntry } from '../../pipeline/context';
@@ -53,7 +54,7 @@ export class PolicySetEvaluator {
       staticPolicies[p.id] = p.text;
       if (p.effect === 'forbid') forbids.add(p.id);
     }
-    const res = cedar.preparsePolicySet(this.setId, { staticPolicies });
+    const res = cedarWasm().preparsePolicySet(this.setId, { staticPolicies });
     // compilePolicies already parsed and validated every policy; failing here is a bug, not a configuration problem.
     if (res.type !== 'success') throw new Error(`cannot pre-parse policy set ${label}: ${messages(res.errors)}`);
     this.forbids = forbids;
@@ -63,7 +64,7 @@ export class PolicySetEvaluator {
   evaluate(req: CedarRequest): Evaluation {
     let ans: cedar.AuthorizationAnswer;
     try {
-      ans = cedar.statefulIsAuthorized({
+      ans = cedarWasm().statefulIsAuthorized({
         principal: req.principal,
         action: req.action,
         resource: req.resource,
@@ -271,7 +272,7 @@ export class ArgumentPolicies {
   private partial(req: Omit<CedarRequest, 'context'>, staticPolicies: Record<string, string>): PartialResult {
     let ans: cedar.PartialAuthorizationAnswer;
     try {
-      ans = cedar.isAuthorizedPartial({
+      ans = cedarWasm().isAuthorizedPartial({
         principal: req.principal,
         action: req.action,
         resource: req.resource,

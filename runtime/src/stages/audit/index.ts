@@ -11,7 +11,6 @@ import type { Auditor, Outcome, RequestContext } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import { AuditMetrics } from './metrics';
 import { RecordBuilder } from './record';
-import { CloudWatchSink, createCloudWatchLogsClient, logStreamNameFor } from './sinks/cloudwatch';
 import { noneSink, stdoutSink } from './sinks/stdout';
 import type { AuditSink } from './sinks/types';
 import { AuditTrail, type TrailStats } from './trail';
@@ -78,6 +77,8 @@ export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps
   if (cfg.sink === 'cloudwatch') {
     const cw = cfg.cloudwatch;
     if (!cw) throw new Error('audit.cloudwatch is required when audit.sink is "cloudwatch"');
+    // Loaded only for this sink: the AWS SDK client is a large part of the bundle's start-up cost.
+    const { CloudWatchSink, createCloudWatchLogsClient, logStreamNameFor } = await import('./sinks/cloudwatch');
     const client = deps.cloudWatchLogsClient ?? createCloudWatchLogsClient({ region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs });
     sink = new CloudWatchSink({ client, logGroupName: cw.logGroupName, logStreamName: logStreamNameFor(instanceId) });
   } else if (cfg.sink === 'stdout') {

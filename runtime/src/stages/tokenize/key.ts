@@ -3,7 +3,7 @@
  * the stage is built). Accepted encodings: 128 hex characters, or base64/base64url of 64 bytes. A secret may also hold
  * JSON `{"key": "<hex or base64>"}` or 64 raw bytes in SecretBinary. Errors name the source, never the material.
  */
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProxyConfig } from '../../config/schema';
 import { ConfigError } from '../../config/load';
 
@@ -43,7 +43,10 @@ export async function loadTokenizationKey(
     return parseKeyMaterial(text, `environment variable ${source.variable}`);
   }
   const where = `secret ${source.secretArn}`;
-  const client = opts.secretsManagerClient ?? new SecretsManagerClient({ region: regionOfArn(source.secretArn) });
+  // Loaded only for this key source (the AWS SDK client is a large part of the bundle's start-up cost).
+  const sdk = await import('@aws-sdk/client-secrets-manager');
+  const { GetSecretValueCommand } = sdk;
+  const client = opts.secretsManagerClient ?? new sdk.SecretsManagerClient({ region: regionOfArn(source.secretArn) });
   let out;
   try {
     out = await client.send(new GetSecretValueCommand({ SecretId: source.secretArn }));
