@@ -117,10 +117,12 @@ export function proxyEnv(env) {
 /**
  * The side-by-side targets of the hot-path runs, in the order they are measured (interleaved per concurrency).
  * kind: direct (the upstream itself), proxy (our bundle with `config`), peer-http (mcp-proxy library, HTTP->HTTP),
- * peer-cli (mcp-proxy CLI fronting the stdio variant of the same upstream).
+ * peer-cli (mcp-proxy CLI fronting the stdio variant of the same upstream), floor (the least a Node.js HTTP hop costs:
+ * bench/servers/floor-proxy.mjs relays bytes, no MCP, no JSON, no governance).
  */
 export const TARGETS = [
   { id: 'direct', label: '(a) upstream direct', kind: 'direct', auth: false },
+  { id: 'floor', label: '(e) floor: bare Node.js HTTP relay', kind: 'floor', auth: false, note: 'bench/servers/floor-proxy.mjs: body in, keep-alive POST upstream, body out; no MCP, no JSON parsing' },
   { id: 'passthrough', label: '(b) proxy pass-through', kind: 'proxy', config: passthroughConfig, auth: false, note: 'identity none, access control off, stages off, audit sink none' },
   { id: 'full', label: '(c) proxy full pipeline', kind: 'proxy', config: fullConfig, auth: true, note: 'JWT (oauth2-mock-server), Cedar, sanitize, tokenize, redact, audit' },
   { id: 'peer', label: '(d) peer mcp-proxy (HTTP->HTTP)', kind: 'peer-http', auth: false, note: 'mcp-proxy library API, stateless, pass-through' },

@@ -131,7 +131,7 @@ function cpuRows(hp) {
   if (!run16) return [];
   return hp.targets.filter((t) => run16[t.id]).map((t) => {
     const c = run16[t.id].cpuUsPerCall ?? {};
-    return [t.label, t.id === 'direct' ? '-' : fmt(c.front, 0), fmt(c.upstream, 0)];
+    return [t.label, t.id === 'direct' ? '-' : fmt(c.front, 0), fmt(c.upstream, 0), Number.isFinite(c.auditEndpoint) ? fmt(c.auditEndpoint, 0) : '-', fmt(c.loadgen, 0)];
   });
 }
 
@@ -215,7 +215,7 @@ export function reportMarkdown(r) {
       L.push('');
       L.push('CPU time per call at 16 clients (µs, from /proc/<pid>/stat: utime+stime over the run / calls):');
       L.push('');
-      L.push(table(['target', 'proxy process', 'upstream process'], cpuRows(hp)));
+      L.push(table(['target', 'front process (proxy or relay)', 'upstream process', 'loopback CloudWatch endpoint', 'load generator'], cpuRows(hp)));
       L.push('');
     }
     if (Object.keys(hp.latency ?? {}).length) {

@@ -176,6 +176,17 @@ export async function startPeerHttp(upstreamUrl) {
   return Object.assign(h, { url: h.ready });
 }
 
+/** The floor: a bare Node.js HTTP relay in front of the upstream (what any Node.js hop costs at least). */
+export async function startFloor(upstreamUrl) {
+  const h = await startNode({
+    name: 'floor relay',
+    args: [`${SERVERS}floor-proxy.mjs`, '--upstream', upstreamUrl],
+    isReady: (line, stream) => (stream === 'stdout' ? jsonLine(line)?.url : undefined),
+    timeoutMs: 30_000,
+  });
+  return Object.assign(h, { url: h.ready });
+}
+
 /** mcp-proxy CLI (as users run it) fronting the stdio variant of the same upstream. */
 export async function startPeerCli() {
   const port = await freePort();

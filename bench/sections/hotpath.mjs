@@ -5,9 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { SMALL_CALL, TARGETS } from '../scenarios.mjs';
 import { runLoad, toolsCallBody, post } from '../lib/load.mjs';
+import { runPaced } from '../lib/paced.mjs';
 import { cpuMs, freePort, rssBytes } from '../lib/proc.mjs';
 import { median } from '../lib/stats.mjs';
-import { startPeerCli, startPeerHttp, startProxy } from '../lib/targets.mjs';
+import { startFloor, startPeerCli, startPeerHttp, startProxy } from '../lib/targets.mjs';
 import { governanceChecks } from './checks.mjs';
 import { crashSummary } from './footprint.mjs';
 
@@ -30,7 +31,14 @@ export async function startTarget(t, ctx) {
     case 'proxy': {
       const port = await freePort();
       const p = await startProxy(ctx.env, t.config(ctx.env, port), { name: t.id });
-      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid }, readyMs: p.readyMs, proc: p, stop: p.stop };
+      // The loopback CloudWatch Logs endpoint the full pipeline ships audit records to runs on the same cores: its CPU
+      // is measured too (the real service is remote).
+      const audit = t.id === 'full' ? ctx.env.cloudwatch?.pid : undefined;
+      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
+    }
+    case 'floor': {
+      const p = await startFloor(ctx.upstream.url);
+      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid }, proc: p, stop: p.stop };
     }
     case 'peer-http': {
       const p = await startPeerHttp(ctx.upstream.url);
@@ -74,7 +82,7 @@ async function ensureAlive(t, ctx, log) {
 }
 
 function cpuSnapshot(pids) {
-  return { front: pids.front ? cpuMs(pids.front) : NaN, upstream: pids.upstream ? cpuMs(pids.upstream) : NaN };
+  return { front: pids.front ? cpuMs(pids.front) : NaN, upstream: pids.upstream ? cpuMs(pids.upstream) : NaN, audit: pids.audit ? cpuMs(pids.audit) : NaN };
 }
 
 /** Throughput per concurrency and fixed-rate latency for every target. */
@@ -132,6 +140,7 @@ export async function runHotPath(ctx, log) {
               loadgen: (gen.user + gen.system) / run.requests,
               front: ((after.front - before.front) * 1000) / run.requests,
               upstream: ((after.upstream - before.upstream) * 1000) / run.requests,
+              auditEndpoint: ((after.audit - before.audit) * 1000) / run.requests,
             };
             if (t.proc?.exited) run.crashed = true;
             (rounds[t.id] ??= []).push(run);
@@ -147,7 +156,8 @@ export async function runHotPath(ctx, log) {
       }
     }
     if (opts.sections.has('latency')) {
-      // Fixed offered load at 16 clients, below every compared target's capacity: latency is the per-call cost, not queueing.
+      // Fixed offered load, evenly paced, on up to 16 connections, below every compared target's capacity: latency is the
+      // per-call cost, not queueing (see lib/paced.mjs).
       const caps = ['direct', 'passthrough', 'full'].map((id) => out.throughput[16]?.[id]?.rps).filter(Number.isFinite);
       const rate = Math.max(16, Math.floor(Math.min(opts.latencyRate, caps.length ? Math.min(...caps) / 2 : Infinity)));
       out.latencyRate = rate;
@@ -155,7 +165,7 @@ export async function runHotPath(ctx, log) {
         if (!(await ensureAlive(t, ctx, log))) continue;
         const own = out.throughput[16]?.[t.id]?.rps ?? Infinity;
         const tRate = own / 2 < rate ? Math.max(16, Math.floor(own / 2)) : rate;
-        const run = await runLoad({ url: t.url, body, headers: t.headers, connections: 16, durationS: opts.latencyDurationS, overallRate: tRate });
+        const run = await runPaced({ url: t.url, body, headers: t.headers, connections: 16, durationS: opts.latencyDurationS, rate: tRate });
         out.latency[t.id] = { ...run, offeredRate: tRate, crashed: t.proc?.exited || undefined };
         log(`  fixed ${tRate}/s c=16 ${t.id}: p50 ${run.latencyMs.p50.toFixed(3)} ms, p99 ${run.latencyMs.p99.toFixed(3)} ms${run.failures ? `, ${run.failures} FAILED` : ''}`);
       }

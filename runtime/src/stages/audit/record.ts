@@ -3,7 +3,7 @@
  * Records hold identifiers, names, counts, timings and salted digests: never tokens, headers, raw claims, raw
  * arguments or raw results. Contents appear only when configured, and only after the redaction scrubber.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 import type { CatalogEntry, Outcome, Principal, RequestContext, StageAction } from '../../pipeline/context';
 import { canonicalJson } from './chain';
 
@@ -124,7 +124,11 @@ export class RecordBuilder {
   readonly keyId: string;
   private readonly argDigests = new WeakMap<RequestContext, { digest?: string; bytes?: number }>();
 
+  /** The digest key imported once (an HMAC keyed with a raw Buffer imports the key again on every digest). */
+  private readonly key: KeyObject;
+
   constructor(private readonly opts: RecordBuilderOptions) {
+    this.key = createSecretKey(opts.salt);
     this.keyId = createHmac('sha256', opts.salt).update('mcp-governance-proxy/audit/digest-key-id').digest('hex').slice(0, 16);
   }
 
@@ -132,7 +136,7 @@ export class RecordBuilder {
     if (value === undefined) return {};
     try {
       const text = canonicalJson(value);
-      return { digest: createHmac('sha256', this.opts.salt).update(text, 'utf8').digest('hex'), bytes: Buffer.byteLength(text, 'utf8') };
+      return { digest: createHmac('sha256', this.key).update(text, 'utf8').digest('hex'), bytes: Buffer.byteLength(text, 'utf8') };
     } catch {
       return {};
     }
