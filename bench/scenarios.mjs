@@ -86,6 +86,14 @@ export function fullConfig(env, port, { extraRules = 0 } = {}) {
   };
 }
 
+/**
+ * (c') the full pipeline with its audit records on stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint,
+ * whose own CPU competes with everything else on the benchmark machine (on AWS that work is the service's).
+ */
+export function fullStdoutConfig(env, port) {
+  return fullConfig({ ...env, cloudwatch: undefined }, port);
+}
+
 /** Identity + access control only (policy-scale runs isolate the Cedar decision). */
 export function accessOnlyConfig(env, port, { extraRules = 0 } = {}) {
   return {
@@ -125,6 +133,7 @@ export const TARGETS = [
   { id: 'floor', label: '(e) floor: bare Node.js HTTP relay', kind: 'floor', auth: false, note: 'bench/servers/floor-proxy.mjs: body in, keep-alive POST upstream, body out; no MCP, no JSON parsing' },
   { id: 'passthrough', label: '(b) proxy pass-through', kind: 'proxy', config: passthroughConfig, auth: false, note: 'identity none, access control off, stages off, audit sink none' },
   { id: 'full', label: '(c) proxy full pipeline', kind: 'proxy', config: fullConfig, auth: true, note: 'JWT (oauth2-mock-server), Cedar, sanitize, tokenize, redact, audit' },
+  { id: 'full-stdout', label: "(c') proxy full pipeline, audit to stdout", kind: 'proxy', config: fullStdoutConfig, auth: true, note: 'as (c), audit records written to stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint' },
   { id: 'peer', label: '(d) peer mcp-proxy (HTTP->HTTP)', kind: 'peer-http', auth: false, note: 'mcp-proxy library API, stateless, pass-through' },
   { id: 'peer-cli', label: "(d') peer mcp-proxy CLI (stdio upstream)", kind: 'peer-cli', auth: false, note: 'mcp-proxy CLI --stateless fronting the stdio variant of the upstream' },
 ];

@@ -139,12 +139,14 @@ describe('ReDoS: configured patterns that are not linear-time are refused at loa
     ['a custom redaction detector with a backreference', { redact: { enabled: true, custom: [{ name: 'DUP', pattern: '(\\w+)\\s\\1' }] } }],
   ];
 
-  test.each([nonLinear[0], nonLinear[3]])('start-up refuses %s: non-zero exit, the field and the pattern named, never listening', async (_label, section) => {
+  test.each([nonLinear[0], nonLinear[3]])('start-up refuses %s: exit 2, the field and the pattern named, never listening, nothing audited', async (_label, section) => {
     const p = await spawnProxy({ ...base, ...section }, { waitFor: 'none', env: { MCP_PROXY_LOG_LEVEL: 'info' } });
     const code = await p.exited;
-    expect(code).not.toBe(0);
+    expect(code).toBe(2);
     expect(p.stderr()).toMatch(/(sanitize\.denyPatterns|redact\.custom)\[0\].*is not supported \(RE2 syntax, linear time/);
     expect(p.logs().some((l) => l.msg === 'listening')).toBe(false);
+    // The configuration was refused before the audit trail started: no audit_start record for a proxy that never ran.
+    expect(p.stdout()).not.toContain('audit_start');
   });
 
   test.each(nonLinear)('the start-up validators refuse %s with a ConfigError (in process)', (_label, section) => {

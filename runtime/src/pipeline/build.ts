@@ -41,30 +41,27 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   const scrub = createLogScrubber();
   setLogScrubber(scrub);
 
-  // The parts that wait for the network (the issuer's signing keys, the audit log stream, a key in Secrets Manager) are
-  // started first and the CPU-bound ones (Cedar, schemas, patterns) are built while they wait: start-up takes the
-  // longest of them, not their sum. Each pending part is awaited below; none is left to reject unobserved.
+  // The stages that wait for the network (the issuer's signing keys, a tokenization key in Secrets Manager) are started
+  // first and the CPU-bound ones (Cedar policies, schemas, patterns) are built while they wait (upstream discovery runs
+  // meanwhile too, see main.ts). The auditor comes last, once every section has proved valid: a proxy that refuses its
+  // configuration writes no audit_start record. Each pending part is awaited; none is left to reject unobserved.
   const identityP = settled(createIdentityStage(config.identity, log));
-  const auditorP = settled(createAuditor(config.audit, { log, scrub, ...opts.audit }));
   const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;
   try {
-    const stages: Stage[] = [];
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
-    stages.push(await unwrap(identityP), accessControl);
+    const stages: Stage[] = [await unwrap(identityP), accessControl];
     if (sanitize) stages.push(sanitize);
     if (tokenizeP) stages.push(await unwrap(tokenizeP));
     if (redact) stages.push(redact);
-    const auditor = await unwrap(auditorP);
+    const auditor = await createAuditor(config.audit, { log, scrub, ...opts.audit });
     return { pipeline: new Pipeline(stages, auditor), auditor };
-  } catch (err) {
-    // A part that did come up is closed again (the auditor holds timers and may have written audit_start).
-    const auditor = await auditorP;
-    if (auditor.ok) await auditor.value.close().catch(() => {});
-    throw err;
+  } finally {
+    // On a failure above, the parts still pending are waited for (their own failures are the same kind of error).
+    await Promise.all([identityP, tokenizeP]);
   }
 }
 
