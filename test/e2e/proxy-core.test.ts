@@ -113,6 +113,38 @@ describe('proxy core: single SDK upstream', () => {
     await waitFor(() => state.cancelled.includes('slow'), { what: 'upstream saw cancellation', timeoutMs: 5000 });
   });
 
+  test('notifications/cancelled from the caller (connection kept open) cancels its request and the upstream call', async () => {
+    const before = state.cancelled.filter((n) => n === 'slow').length;
+    const headers = { 'content-type': 'application/json', accept: 'application/json', 'mcp-session-id': 'cancel-test' };
+    const call = fetch(proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', id: 'to-cancel', method: 'tools/call', params: { name: 'slow', arguments: { steps: 200, stepMs: 50, tag: 'n' } } }),
+    });
+    await waitFor(() => state.calls.some((c) => c.name === 'slow' && (c.arguments as { tag?: string }).tag === 'n'), { what: 'slow call upstream' });
+    // Another session's notification with the same request id must not cancel it.
+    const other = await fetch(proxy.url, {
+      method: 'POST',
+      headers: { ...headers, 'mcp-session-id': 'someone-else' },
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'to-cancel' } }),
+    });
+    expect(other.status).toBe(202);
+    let settled = false;
+    void call.then(() => (settled = true), () => (settled = true));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(settled).toBe(false);
+    const own = await fetch(proxy.url, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'to-cancel', reason: 'user' } }),
+    });
+    expect(own.status).toBe(202);
+    const answer = (await (await call).json()) as { id: string; error?: { message: string } };
+    expect(answer.id).toBe('to-cancel');
+    expect(answer.error?.message).toBe('Request cancelled');
+    await waitFor(() => state.cancelled.filter((n) => n === 'slow').length > before, { what: 'upstream saw cancellation', timeoutMs: 5000 });
+  });
+
   test('an upstream JSON-RPC error passes through with its code and message', async () => {
     await expect(client.callTool({ name: 'throws', arguments: {} })).rejects.toMatchObject({ code: -32602, message: expect.stringContaining('bad argument: x must be positive') });
   });

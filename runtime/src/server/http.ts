@@ -299,7 +299,7 @@ export class ProxyHttpServer {
     this.requests.add(entry);
     try {
       if (!this.isReady && message.method !== 'initialize' && message.method !== 'ping') await this.opts.ready;
-      const result = await this.opts.handler.handle({ message, headers, signal: ac.signal, channel });
+      const result = await this.opts.handler.handle({ message, headers, signal: ac.signal, cancel: () => ac.abort(), channel });
       channel.finish(resultResponse(message.id, result));
     } catch (err) {
       if (!channel.closed) channel.finish(this.errorBody(message.id, err));

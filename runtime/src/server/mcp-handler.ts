@@ -27,6 +27,8 @@ export interface InboundRequest {
   readonly headers: Readonly<Record<string, string | undefined>>;
   /** Fires when the caller goes away (connection closed) or cancels (notifications/cancelled). */
   readonly signal: AbortSignal;
+  /** Fires `signal`: how a notifications/cancelled from the caller cancels this request. */
+  readonly cancel: () => void;
   readonly channel: ResponseChannel;
 }
 
@@ -86,7 +88,8 @@ interface PendingRelay {
 }
 
 export class McpHandler {
-  private readonly inflight = new Map<string, AbortController>();
+  /** Requests that notifications/cancelled may cancel, by inflightKey. */
+  private readonly inflight = new Map<string, () => void>();
   /** Server->client requests relayed to callers, by the unguessable id the proxy gave them. */
   private readonly relayed = new Map<string, PendingRelay>();
 
@@ -96,7 +99,7 @@ export class McpHandler {
   handleNotification(message: JsonRpcNotification, headers: Readonly<Record<string, string | undefined>>): void {
     if (message.method === 'notifications/cancelled') {
       const id = message.params?.requestId;
-      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(inflightKey(headers, id))?.abort();
+      if (typeof id === 'string' || typeof id === 'number') this.inflight.get(inflightKey(headers, id))?.();
     }
   }
 
@@ -223,19 +226,15 @@ export class McpHandler {
     return this.opts.pipeline.call(ctx, 'resource', uri, async () => ({}));
   }
 
-  /** Runs `fn` with an AbortSignal that fires on connection close or on the caller's notifications/cancelled. */
+  /** Runs `fn` with the request's signal, registered so that the caller's notifications/cancelled fires it too. */
   private async tracked<T>(req: InboundRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const key = inflightKey(req.headers, req.message.id);
-    const ac = new AbortController();
-    const onAbort = () => ac.abort();
-    if (req.signal.aborted) ac.abort();
-    else req.signal.addEventListener('abort', onAbort, { once: true });
-    this.inflight.set(key, ac);
+    const cancel = req.cancel;
+    this.inflight.set(key, cancel);
     try {
-      return await fn(ac.signal);
+      return await fn(req.signal);
     } finally {
-      req.signal.removeEventListener('abort', onAbort);
-      if (this.inflight.get(key) === ac) this.inflight.delete(key);
+      if (this.inflight.get(key) === cancel) this.inflight.delete(key);
     }
   }
 

@@ -196,12 +196,7 @@ export class UpstreamClient {
     return toUpstreamError(this.name, err instanceof RpcError ? new UpstreamHttpError(-1, `initialize failed: ${err.message}`) : err, this.config.timeoutMs);
   }
 
-  /** Drops the current session (if it is still `stale`) and connects again. */
-  async reconnect(): Promise<void> {
-    if (this.session) this.drop(this.session);
-    await this.connect();
-  }
-
+  /** Forgets the session (if it is still `stale`) so that the next request opens a new one. */
   private drop(stale: Session): void {
     if (this.session !== stale) return;
     this.session = undefined;
