@@ -28,21 +28,27 @@ export function analysis(r) {
     };
     const cores = r.meta?.cores ?? 2;
     /**
-     * Calls/s the CPU allows: each process is single-threaded (at most one core's worth: 1e6 / its µs per call), and
-     * all of them share the machine's cores (cores x 1e6 / their sum).
+     * Calls/s the CPU allows, and what bounds it: each process is single-threaded (at most one core's worth: 1e6 / its
+     * µs per call), and all of them share the machine's cores (cores x 1e6 / their sum).
      */
-    const capacity = (id) => {
+    const limit = (id) => {
       const c = cpu(id);
-      if (!c) return NaN;
-      const busiest = Math.max(Number.isFinite(c.front) ? c.front : 0, c.upstream, Number.isFinite(c.auditEndpoint) ? c.auditEndpoint : 0);
-      return Math.min(1e6 / busiest, (cores * 1e6) / total(id));
+      if (!c) return { rate: NaN, bound: 'n/a' };
+      const procs = [
+        [id === 'floor' ? 'the relay process' : 'the proxy process', Number.isFinite(c.front) ? c.front : 0],
+        ['the upstream process', c.upstream],
+        ['the loopback CloudWatch endpoint', Number.isFinite(c.auditEndpoint) ? c.auditEndpoint : 0],
+      ];
+      const [busiest, us] = procs.reduce((a, b) => (b[1] > a[1] ? b : a));
+      const shared = (cores * 1e6) / total(id);
+      return 1e6 / us <= shared ? { rate: 1e6 / us, bound: busiest } : { rate: shared, bound: 'all cores' };
     };
-    const d = capacity('direct');
+    const d = limit('direct');
     for (const id of ['floor', 'passthrough', 'full', 'peer']) {
       const c = cpu(id);
       if (!c || !Number.isFinite(total(id))) continue;
       out.push(
-        `${id} at 16 clients: the ${id === 'floor' ? 'relay' : 'proxy'} process spent ${fmt(c.front, 0)} µs of CPU per call, the upstream ${fmt(c.upstream, 0)} µs, the load generator ${fmt(c.loadgen, 0)} µs${Number.isFinite(c.auditEndpoint) ? ` and the loopback CloudWatch Logs endpoint receiving the audit records ${fmt(c.auditEndpoint, 0)} µs (on AWS that work is the service's, not on the proxy's cores)` : ''} (direct: upstream ${fmt(cpu('direct').upstream, 0)} µs + load generator ${fmt(cpu('direct').loadgen, 0)} µs). Each process runs on one core and all share ${cores}: the CPU allows ${fmtInt(d)} calls/s direct (bound: ${cpu('direct').upstream >= total('direct') / cores ? 'the upstream process' : 'all cores'}) and ${fmtInt(capacity(id))} through ${id} (bound: ${(() => { const c = cpu(id); const busiest = Math.max(Number.isFinite(c.front) ? c.front : 0, c.upstream); return 1e6 / busiest <= (cores * 1e6) / total(id) ? (busiest === c.upstream ? 'the upstream process' : `the ${id === 'floor' ? 'relay' : 'proxy'} process`) : 'all cores'; })()}), a ceiling of ${fmtPct(capacity(id) / d)} of direct on this machine; measured ${fmtPct(t16[id].rps / t16.direct.rps)}.`,
+        `${id} at 16 clients: the ${id === 'floor' ? 'relay' : 'proxy'} process spent ${fmt(c.front, 0)} µs of CPU per call, the upstream ${fmt(c.upstream, 0)} µs, the load generator ${fmt(c.loadgen, 0)} µs${Number.isFinite(c.auditEndpoint) ? ` and the loopback CloudWatch Logs endpoint receiving the audit records ${fmt(c.auditEndpoint, 0)} µs (on AWS that work is the service's, not on the proxy's cores)` : ''} (direct: upstream ${fmt(cpu('direct').upstream, 0)} µs + load generator ${fmt(cpu('direct').loadgen, 0)} µs). Each process runs on one core and all share ${cores}: the CPU allows ${fmtInt(d.rate)} calls/s direct (bound: ${d.bound}) and ${fmtInt(limit(id).rate)} through ${id} (bound: ${limit(id).bound}), a ceiling of ${fmtPct(limit(id).rate / d.rate)} of direct on this machine; measured ${fmtPct(t16[id].rps / t16.direct.rps)}.`,
       );
     }
   }

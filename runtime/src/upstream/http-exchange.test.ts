@@ -2,7 +2,7 @@
 import { getEventListeners } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { discard, exchange, mediaType, PlainHeaders, readText } from './http-exchange';
+import { discard, exchange, mediaType, PlainHeaders, readText, targetOf } from './http-exchange';
 
 describe('exchange', () => {
   let server: Server;
@@ -40,7 +40,7 @@ describe('exchange', () => {
   });
 
   test('sends method, headers and the exact body with its byte length; returns status, headers and the body', async () => {
-    const res = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: { authorization: 'Bearer x' }, body: '{"a":"é"}' });
+    const res = await exchange({ url: targetOf(new URL(`${base}/json`)), method: 'POST', headers: { authorization: 'Bearer x' }, body: '{"a":"é"}' });
     expect(res.statusCode).toBe(201);
     expect(res.headers['x-echo-method']).toBe('POST');
     expect(res.headers['x-auth']).toBe('Bearer x');
@@ -50,36 +50,36 @@ describe('exchange', () => {
   });
 
   test('streams SSE bodies as they arrive', async () => {
-    const res = await exchange({ url: new URL(`${base}/sse`), method: 'GET', headers: {} });
+    const res = await exchange({ url: targetOf(new URL(`${base}/sse`)), method: 'GET', headers: {} });
     expect(mediaType(res.headers['content-type'])).toBe('text/event-stream');
     expect(await readText(res)).toBe('data: one\n\ndata: two\n\n');
   });
 
   test('an abort ends a streaming response; a long-lived signal keeps no listeners after requests end', async () => {
     const shared = new AbortController();
-    for (let i = 0; i < 50; i++) await readText(await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}', signal: shared.signal }));
+    for (let i = 0; i < 50; i++) await readText(await exchange({ url: targetOf(new URL(`${base}/json`)), method: 'POST', headers: {}, body: '{}', signal: shared.signal }));
     await new Promise((r) => setImmediate(r));
     expect(getEventListeners(shared.signal, 'abort')).toHaveLength(0);
     const ac = new AbortController();
-    const res = await exchange({ url: new URL(`${base}/hang`), method: 'GET', headers: {}, signal: ac.signal });
+    const res = await exchange({ url: targetOf(new URL(`${base}/hang`)), method: 'GET', headers: {}, signal: ac.signal });
     const text = readText(res);
     ac.abort();
     await expect(text).rejects.toThrow();
   });
 
   test('connection refused rejects; unsupported protocols are refused before any I/O', async () => {
-    await expect(exchange({ url: new URL('http://127.0.0.1:1/mcp'), method: 'POST', headers: {}, body: '{}' })).rejects.toThrow();
-    await expect(exchange({ url: new URL('ftp://127.0.0.1/mcp'), method: 'GET', headers: {} })).rejects.toThrow(/unsupported protocol/);
+    await expect(exchange({ url: targetOf(new URL('http://127.0.0.1:1/mcp')), method: 'POST', headers: {}, body: '{}' })).rejects.toThrow();
+    expect(() => targetOf(new URL('ftp://127.0.0.1/mcp'))).toThrow(/unsupported protocol/);
   });
 
   test('discard drains a body so the keep-alive socket is reused', async () => {
     let connections = 0;
     const count = () => connections++;
     server.on('connection', count);
-    const first = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}' });
+    const first = await exchange({ url: targetOf(new URL(`${base}/json`)), method: 'POST', headers: {}, body: '{}' });
     discard(first);
     await new Promise((r) => first.once('end', r));
-    const second = await exchange({ url: new URL(`${base}/json`), method: 'POST', headers: {}, body: '{}' });
+    const second = await exchange({ url: targetOf(new URL(`${base}/json`)), method: 'POST', headers: {}, body: '{}' });
     await readText(second);
     server.off('connection', count);
     expect(connections).toBeLessThanOrEqual(1);

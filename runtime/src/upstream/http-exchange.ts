@@ -74,7 +74,7 @@ export function targetOf(url: URL): Target {
 }
 
 export interface HttpRequest {
-  readonly url: URL | Target;
+  readonly url: Target;
   readonly method: 'GET' | 'POST' | 'DELETE';
   readonly headers: Record<string, string>;
   readonly body?: string;
@@ -83,14 +83,8 @@ export interface HttpRequest {
 
 /** Sends the request; resolves with the response as soon as its headers arrived. */
 export function exchange(req: HttpRequest): Promise<IncomingMessage> {
-  let target: Target;
-  try {
-    target = req.url instanceof URL ? targetOf(req.url) : req.url;
-  } catch (err) {
-    return Promise.reject(err);
-  }
   const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) };
-  return send(req, target, headers, false);
+  return send(req, headers, false);
 }
 
 /**
@@ -98,8 +92,9 @@ export function exchange(req: HttpRequest): Promise<IncomingMessage> {
  * race): the request then fails with ECONNRESET before any response. That case, and only that one, is retried once on
  * a fresh socket, as Node's http documentation recommends (`req.reusedSocket`).
  */
-function send(req: HttpRequest, target: Target, headers: Record<string, string>, retried: boolean): Promise<IncomingMessage> {
+function send(req: HttpRequest, headers: Record<string, string>, retried: boolean): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
+    const target = req.url;
     const mod = target.protocol === 'https:' ? https : http;
     const out = mod.request(
       { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, method: req.method, headers, agent: AGENTS[target.protocol], signal: req.signal },
@@ -107,7 +102,7 @@ function send(req: HttpRequest, target: Target, headers: Record<string, string>,
     );
     out.once('error', (err: NodeJS.ErrnoException) => {
       if (!retried && out.reusedSocket && err.code === 'ECONNRESET' && !req.signal?.aborted) {
-        resolve(send(req, target, headers, true));
+        resolve(send(req, headers, true));
         return;
       }
       reject(err);
