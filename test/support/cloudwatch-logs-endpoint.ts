@@ -130,7 +130,9 @@ export class LoopbackCloudWatchLogs {
     for (const g of opts.logGroups ?? []) this.createLogGroup(g);
     this.signer = new SignatureV4({ service: 'logs', region: this.region, credentials: TEST_CREDENTIALS, sha256: NodeSha256 });
     this.server = createServer((req, res) => void this.handle(req, res));
-    this.server.keepAliveTimeout = 1000;
+    // Idle connections stay open as long as Node's default. Node's client agent closes a pooled socket one second
+    // before the server's advertised keep-alive timeout, so a 1 s timeout here made every client call a new connection.
+    this.server.keepAliveTimeout = 5000;
   }
 
   /** `http://127.0.0.1:<port>` */

@@ -56,6 +56,27 @@ describe('AuditTrail batching', () => {
     expect(sink.batches.flat().map((e) => e.seq)).toEqual([...Array(11).keys()]);
   });
 
+  it('records arriving while a batch is in flight wait for the next interval unless they fill a batch', async () => {
+    const sink = memorySink({ maxEvents: 5 });
+    let release!: () => void;
+    const inner = sink.send.bind(sink);
+    const gate = new Promise<void>((r) => (release = r));
+    sink.send = async (batch) => {
+      await gate;
+      return inner(batch);
+    };
+    const { t } = trail(sink);
+    await t.start({ type: 'audit_start' });
+    const first = t.flush(); // seq 0 is due; the send waits on the gate
+    for (let i = 0; i < 7; i++) t.append({ type: 'outcome', i }); // seq 1..7 arrive while it is in flight
+    release();
+    await first;
+    // The in-flight drain sent seq 0 and the full batch of five (1..5), not the two records short of a batch.
+    expect(sink.batches.map((b) => b.map((e) => e.seq))).toEqual([[0], [1, 2, 3, 4, 5]]);
+    await t.flush(); // the next interval (or an explicit flush) delivers the rest
+    expect(sink.batches.map((b) => b.map((e) => e.seq))).toEqual([[0], [1, 2, 3, 4, 5], [6, 7]]);
+  });
+
   it('never builds a batch over the byte limit (26 bytes overhead per event)', async () => {
     const sink = memorySink({ maxBytes: 2_000 });
     const { t } = trail(sink);

@@ -61,6 +61,8 @@ export class AuditTrail {
   /** Sum of `bytes + overheadBytes` over the buffer. */
   private bufferedBytes = 0;
   private flushing?: Promise<void>;
+  /** Records with a lower seq are due for delivery now (set by the flush timer and by flush()). */
+  private dueBefore = 0;
   private timer?: NodeJS.Timeout;
   private wakeSleeper?: () => void;
   private closing?: Promise<void>;
@@ -125,7 +127,7 @@ export class AuditTrail {
     return true;
   }
 
-  /** Ships everything buffered now; resolves when the buffer is empty (or the shutdown deadline passed). */
+  /** Ships every record accepted so far; resolves when they are delivered (or the shutdown deadline passed). */
   flush(): Promise<void> {
     this.kick();
     return this.flushing ?? Promise.resolve();
@@ -208,7 +210,7 @@ export class AuditTrail {
     this.buffer.push(entry);
     this.bufferedBytes += bytes + this.opts.sink.limits.overheadBytes;
     // A full batch is waiting: ship it now rather than at the next interval.
-    if (this.buffer.length >= this.opts.sink.limits.maxEvents || this.bufferedBytes >= this.opts.sink.limits.maxBytes) this.kick();
+    if (this.fullBatchWaiting()) this.startDrain();
   }
 
   /**
@@ -332,15 +334,34 @@ export class AuditTrail {
     return n;
   }
 
+  /** Makes every record accepted so far due, and ships them. */
   private kick(): void {
-    if (this.flushing || this.buffer.length === 0) return;
+    this.dueBefore = this.seq;
+    this.startDrain();
+  }
+
+  private fullBatchWaiting(): boolean {
+    return this.buffer.length >= this.opts.sink.limits.maxEvents || this.bufferedBytes >= this.opts.sink.limits.maxBytes;
+  }
+
+  /**
+   * Whether the head of the buffer should be sent now: it is due (flush timer, flush(), shutdown) or fills a whole
+   * batch. Records that arrive while a batch is in flight wait for the next interval unless they fill a batch: under
+   * load the trail sends few, full batches instead of one small batch per round trip.
+   */
+  private shouldSend(): boolean {
+    return this.buffer.length > 0 && (this.buffer[0].seq < this.dueBefore || this.fullBatchWaiting());
+  }
+
+  private startDrain(): void {
+    if (this.flushing || !this.shouldSend()) return;
     this.flushing = this.drain().finally(() => {
       this.flushing = undefined;
     });
   }
 
   private async drain(): Promise<void> {
-    while (this.buffer.length > 0 && Date.now() < this.deadline) {
+    while (this.shouldSend() && Date.now() < this.deadline) {
       const n = this.batchSize();
       const batch = this.buffer.slice(0, n);
       try {
