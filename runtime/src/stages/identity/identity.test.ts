@@ -6,6 +6,7 @@ import { createLogger } from '../../log';
 import type { Principal, RequestContext, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import { ANONYMOUS_PRINCIPAL, IAM_PRINCIPAL, createIdentityStage } from './index';
+import { getJson, RemoteKeySet, type GetJson } from './jwks';
 
 type Transform = (header: Record<string, unknown>, payload: Record<string, unknown>) => void;
 
@@ -220,14 +221,14 @@ describe('identity stage, JWKS location', () => {
     await cognitoLike.stop();
   });
 
-  it('falls back to ${issuer}/.well-known/jwks.json when discovery is unavailable (via the injected fetch)', async () => {
+  it('falls back to ${issuer}/.well-known/jwks.json when discovery is unavailable (via the injected GET)', async () => {
     const urls: string[] = [];
-    const recordingFetch: typeof fetch = (input, init) => {
-      urls.push(String(input));
-      return fetch(input, init);
+    const recordingGet: GetJson = (url, timeoutMs) => {
+      urls.push(String(url));
+      return getJson(url, timeoutMs);
     };
     const issuer = cognitoLike.issuer.url!;
-    const stage = await createIdentityStage(identityConfig({ issuer, allowedClients: ['c1'], algorithms: ['ES256'] }), log, { fetch: recordingFetch });
+    const stage = await createIdentityStage(identityConfig({ issuer, allowedClients: ['c1'], algorithms: ['ES256'] }), log, { getJson: recordingGet });
     const t = await cognitoLike.issuer.buildToken({ scopesOrTransform: (_h, pl) => Object.assign(pl, { sub: 's', client_id: 'c1' }) });
     await expect(authenticate(stage, { authorization: `Bearer ${t}` })).resolves.toMatchObject({ sub: 's', clientId: 'c1' });
     expect(urls).toEqual([`${issuer}/.well-known/openid-configuration`, `${issuer}/.well-known/jwks.json`]);
@@ -263,6 +264,93 @@ describe('identity stage, JWKS location', () => {
     const { privateKey } = await generateKeyPair('RS256');
     const t = await new SignJWT({ aud: 'a' }).setProtectedHeader({ alg: 'RS256', kid: 'k' }).setIssuer(issuer).setExpirationTime('5m').sign(privateKey);
     expect((await rejection(stage, { authorization: `Bearer ${t}` })).message).toBe('Invalid token: signing keys unavailable');
+  });
+});
+
+describe('RemoteKeySet (the issuer\'s signing keys, against oauth2-mock-server on loopback)', () => {
+  const idp = new OAuth2Server();
+  let jwksUrl: URL;
+  beforeAll(async () => {
+    await idp.issuer.keys.generate('RS256', { kid: 'k1' });
+    await idp.start(0, '127.0.0.1');
+    jwksUrl = new URL(`${idp.issuer.url}/jwks`);
+  });
+  afterAll(async () => {
+    await idp.stop();
+  });
+
+  /** A GET that counts the requests it sends. */
+  function countingGet() {
+    const get: GetJson & { calls: number } = Object.assign((url: URL, timeoutMs: number) => {
+      get.calls++;
+      return getJson(url, timeoutMs);
+    }, { calls: 0 });
+    return get;
+  }
+
+  it('picks up a rotated key: an unknown kid reloads the set, at most once per cooldown', async () => {
+    const get = countingGet();
+    const keys = new RemoteKeySet(jwksUrl, { cacheMaxAgeMs: 600_000, cooldownMs: 0, timeoutMs: 2_000, getJson: get });
+    await keys.reload();
+    await expect(keys.getKey({ alg: 'RS256', kid: 'k1' }, {} as never)).resolves.toBeDefined();
+    expect(get.calls).toBe(1); // served from the cache
+    await idp.issuer.keys.generate('RS256', { kid: 'k2' }); // the issuer rotates
+    await expect(keys.getKey({ alg: 'RS256', kid: 'k2' }, {} as never)).resolves.toBeDefined();
+    expect(get.calls).toBe(2);
+
+    const cooling = new RemoteKeySet(jwksUrl, { cacheMaxAgeMs: 600_000, cooldownMs: 60_000, timeoutMs: 2_000, getJson: get });
+    await cooling.reload();
+    const before = get.calls;
+    await expect(cooling.getKey({ alg: 'RS256', kid: 'never-issued' }, {} as never)).rejects.toMatchObject({ code: 'ERR_JWKS_NO_MATCHING_KEY' });
+    expect(get.calls).toBe(before); // within the cooldown an unknown kid does not hit the issuer
+  });
+
+  it('fetches again once the cached set is older than cacheMaxAge; concurrent lookups share one request', async () => {
+    const get = countingGet();
+    const keys = new RemoteKeySet(jwksUrl, { cacheMaxAgeMs: 50, cooldownMs: 30_000, timeoutMs: 2_000, getJson: get });
+    await Promise.all([1, 2, 3, 4].map(() => keys.getKey({ alg: 'RS256', kid: 'k1' }, {} as never)));
+    expect(get.calls).toBe(1);
+    await new Promise((r) => setTimeout(r, 80));
+    await keys.getKey({ alg: 'RS256', kid: 'k1' }, {} as never);
+    expect(get.calls).toBe(2);
+  });
+
+  it('reports an unusable key set with jose\'s errors: not 200, not a key set, timeout, refused connection', async () => {
+    const answer = (status: number, body: unknown): GetJson => async () => ({ status, body });
+    const opts = { cacheMaxAgeMs: 1_000, cooldownMs: 1_000, timeoutMs: 2_000 };
+    await expect(new RemoteKeySet(jwksUrl, { ...opts, getJson: answer(500, { keys: [] }) }).reload()).rejects.toMatchObject({ code: 'ERR_JOSE_GENERIC' });
+    await expect(new RemoteKeySet(jwksUrl, { ...opts, getJson: answer(200, undefined) }).reload()).rejects.toMatchObject({ code: 'ERR_JWKS_INVALID' });
+    await expect(new RemoteKeySet(jwksUrl, { ...opts, getJson: answer(200, { keys: 'x' }) }).reload()).rejects.toMatchObject({ code: 'ERR_JWKS_INVALID' });
+    // A server that accepts the connection and never answers: the real GET times out.
+    const { createServer } = await import('node:net');
+    const silent = createServer(() => {});
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    try {
+      const port = (silent.address() as { port: number }).port;
+      const slow = new RemoteKeySet(new URL(`http://127.0.0.1:${port}/jwks`), { ...opts, timeoutMs: 100, getJson });
+      await expect(slow.reload()).rejects.toMatchObject({ code: 'ERR_JWKS_TIMEOUT' });
+    } finally {
+      silent.close();
+    }
+    await expect(new RemoteKeySet(new URL('http://127.0.0.1:9/jwks'), { ...opts, getJson }).reload()).rejects.toMatchObject({
+      code: 'ERR_JOSE_GENERIC',
+      message: 'JSON Web Key Set request failed (ECONNREFUSED)',
+    });
+  });
+
+  it('getJson refuses an answer over 1 MiB instead of buffering it', async () => {
+    const { createServer } = await import('node:http');
+    const big = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(`{"keys":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
+    });
+    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    try {
+      const port = (big.address() as { port: number }).port;
+      await expect(getJson(new URL(`http://127.0.0.1:${port}/`), 2_000)).rejects.toThrow(/larger than 1048576 bytes/);
+    } finally {
+      big.close();
+    }
   });
 });
 

@@ -9,6 +9,7 @@ import { ConfigError } from '../../config/load';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { Principal, RequestContext, Stage } from '../../pipeline/context';
+import type { GetJson } from './jwks';
 import { createJwtAuthenticator } from './jwt';
 
 export { authenticationRequired, invalidToken, type TokenProblem } from './jwt';
@@ -20,16 +21,16 @@ export const ANONYMOUS_PRINCIPAL: Principal = Object.freeze({ kind: 'anonymous',
 
 /**
  * Builds the identity stage. In `jwt` mode this resolves the issuer's JWKS location (OIDC discovery) and warms the key
- * cache: the only network I/O it does outside a key rotation. `opts.fetch` replaces the global fetch (tests).
+ * cache: the only network I/O it does outside a key rotation. `opts.getJson` replaces the HTTP GET (tests).
  */
-export async function createIdentityStage(cfg: ProxyConfig['identity'], log: Logger, opts: { fetch?: typeof fetch } = {}): Promise<Stage> {
+export async function createIdentityStage(cfg: ProxyConfig['identity'], log: Logger, opts: { getJson?: GetJson } = {}): Promise<Stage> {
   switch (cfg.mode) {
     case 'jwt': {
       if (!cfg.jwt) throw new ConfigError('identity.jwt: required when mode is "jwt"');
       if (cfg.jwt.audiences.length === 0 && cfg.jwt.allowedClients.length === 0) {
         throw new ConfigError('identity.jwt.audiences: configure audiences or allowedClients');
       }
-      const authenticator = await createJwtAuthenticator(cfg.jwt, log, opts.fetch ?? fetch);
+      const authenticator = await createJwtAuthenticator(cfg.jwt, log, opts.getJson);
       return {
         name: 'identity',
         async onRequest(ctx: RequestContext) {

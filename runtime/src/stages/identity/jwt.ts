@@ -1,12 +1,12 @@
 /** Bearer JWT verification (jose): signature against the issuer's JWKS, issuer, audience or client, time, algorithm, size. */
 import { createHash } from 'node:crypto';
-import { createRemoteJWKSet, customFetch, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
 import type { Logger } from '../../log';
 import type { Principal } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import { audienceAccepted, principalFromClaims } from './claims';
-import { resolveJwksUri } from './jwks';
+import { getJson as defaultGetJson, RemoteKeySet, resolveJwksUri, type GetJson } from './jwks';
 
 /** Why a token was refused: a stable, low-cardinality class shown to the caller (never the token or its claims). */
 export type TokenProblem =
@@ -68,7 +68,7 @@ export interface JwtAuthenticator {
 }
 
 /** Resolves the JWKS location and warms the key cache (start-up); the returned authenticator does no other I/O. */
-export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger, fetchImpl: typeof fetch = fetch): Promise<JwtAuthenticator> {
+export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger, getJson: GetJson = defaultGetJson): Promise<JwtAuthenticator> {
   const verifyOptions: JWTVerifyOptions = {
     issuer: cfg.issuer,
     algorithms: [...cfg.algorithms],
@@ -79,20 +79,15 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
 
   let verify: (token: string) => Promise<JWTPayload>;
   if (cfg.verifySignature) {
-    const jwksUri = await resolveJwksUri(cfg, fetchImpl, log);
-    const jwks = createRemoteJWKSet(jwksUri, {
-      cacheMaxAge: cfg.jwksCacheSeconds * 1000,
-      cooldownDuration: 30_000,
-      timeoutDuration: 5_000,
-      [customFetch]: (url, init) => fetchImpl(url, init),
-    });
+    const jwksUri = await resolveJwksUri(cfg, getJson, log);
+    const jwks = new RemoteKeySet(jwksUri, { cacheMaxAgeMs: cfg.jwksCacheSeconds * 1000, cooldownMs: 30_000, timeoutMs: 5_000, getJson });
     try {
       await jwks.reload();
     } catch (err) {
       log.warn('could not fetch the issuer signing keys at start-up; will retry on the first request', { jwksHost: jwksUri.host, error: (err as Error).name });
     }
     log.info('JWT identity ready', { issuer: cfg.issuer, jwksHost: jwksUri.host, algorithms: cfg.algorithms });
-    verify = async (token) => (await jwtVerify(token, jwks, verifyOptions)).payload;
+    verify = async (token) => (await jwtVerify(token, jwks.getKey, verifyOptions)).payload;
   } else {
     log.warn('identity.jwt.verifySignature is off: token signatures are trusted from the AgentCore JWT authorizer; claims are still checked');
     verify = async (token) => {
