@@ -1,8 +1,10 @@
 /**
  * Input sanitization (tools/call only): argument size, nesting depth, string length, control characters, JSON Schema
  * validation against the tool's inputSchema, configured deny patterns and prompt-injection heuristics.
- * Every pattern is compiled with RE2 semantics (re2js) when the stage is built; a pattern RE2 cannot run in linear
- * time is refused then with a ConfigError. Records what fired in ctx.actions (names and counts, never values).
+ * Every pattern runs with RE2 semantics (re2js, linear time). Configured patterns are compiled when the stage is built
+ * (one RE2 cannot run is refused then with a ConfigError); the built-in heuristics, known to compile, are compiled on
+ * first use and only run on strings their literal prefilter finds. Records what fired in ctx.actions (names and
+ * counts, never values).
  */
 import type { RE2JS } from 're2js';
 import type { ProxyConfig } from '../../config/schema';
@@ -11,7 +13,7 @@ import type { RequestContext, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import { compileLinearPattern } from '../redact/detectors';
 import { hasControlChars, stripControlChars } from './control-chars';
-import { INJECTION_HEURISTICS } from './injection';
+import { INJECTION_HEURISTICS, mayMatchHeuristic } from './injection';
 import { ArgumentValidator } from './schema-validator';
 
 export type SanitizeConfig = ProxyConfig['sanitize'];
@@ -21,7 +23,8 @@ interface Rule {
   /** Shown in the rejection message and audit action. */
   readonly rule: string;
   readonly action: string;
-  readonly re: RE2JS;
+  /** Compiled on first use for the built-in heuristics. */
+  readonly re: () => RE2JS;
   readonly reject: boolean;
 }
 
@@ -30,30 +33,41 @@ export function rejected(rule: string): GovernanceError {
   return new GovernanceError(ErrorCode.RejectedInput, `Input rejected: ${rule}`, 'rejected_input');
 }
 
-function compileRules(cfg: SanitizeConfig): { rules: Rule[]; any?: RE2JS } {
-  const rules: Rule[] = cfg.denyPatterns.map((p, i) => ({
-    rule: `deny_pattern:${p.name}`,
-    action: `sanitize.deny_pattern.${p.name}`,
-    re: compileLinearPattern(`sanitize.denyPatterns[${i}].pattern`, p.pattern, { caseInsensitive: p.caseInsensitive }),
-    reject: p.action === 'reject',
-  }));
-  if (cfg.injectionHeuristics !== 'off') {
-    for (const h of INJECTION_HEURISTICS) {
-      rules.push({
-        rule: `prompt_injection:${h.name}`,
-        action: `sanitize.injection.${h.name}`,
-        re: compileLinearPattern(`sanitize injection heuristic ${h.name}`, h.pattern, { caseInsensitive: true }),
-        reject: cfg.injectionHeuristics === 'reject',
-      });
-    }
+/** Compiles once, on the first call. */
+function lazily(compile: () => RE2JS): () => RE2JS {
+  let re: RE2JS | undefined;
+  return () => (re ??= compile());
+}
+
+interface CompiledRules {
+  readonly rules: Rule[];
+  /** Any configured deny pattern (one pass over a string). */
+  readonly deny?: RE2JS;
+  /** Any heuristic, for strings the prefilter found (one pass); undefined when the heuristics are off. */
+  readonly heuristics?: () => RE2JS;
+}
+
+function compileRules(cfg: SanitizeConfig): CompiledRules {
+  const rules: Rule[] = cfg.denyPatterns.map((p, i) => {
+    const re = compileLinearPattern(`sanitize.denyPatterns[${i}].pattern`, p.pattern, { caseInsensitive: p.caseInsensitive });
+    return { rule: `deny_pattern:${p.name}`, action: `sanitize.deny_pattern.${p.name}`, re: () => re, reject: p.action === 'reject' };
+  });
+  // One pass over each string for the common case (nothing matches); individual rules only on a hit.
+  const deny =
+    cfg.denyPatterns.length === 0
+      ? undefined
+      : compileLinearPattern('sanitize (combined deny patterns)', cfg.denyPatterns.map((p) => (p.caseInsensitive ? `(?i:${p.pattern})` : `(?:${p.pattern})`)).join('|'));
+  if (cfg.injectionHeuristics === 'off') return { rules, deny };
+  for (const h of INJECTION_HEURISTICS) {
+    rules.push({
+      rule: `prompt_injection:${h.name}`,
+      action: `sanitize.injection.${h.name}`,
+      re: lazily(() => compileLinearPattern(`sanitize injection heuristic ${h.name}`, h.pattern, { caseInsensitive: true })),
+      reject: cfg.injectionHeuristics === 'reject',
+    });
   }
-  if (rules.length === 0) return { rules };
-  // One DFA pass over each string for the common case (nothing matches); individual rules only on a hit.
-  const alternation = [
-    ...cfg.denyPatterns.map((p) => (p.caseInsensitive ? `(?i:${p.pattern})` : `(?:${p.pattern})`)),
-    ...(cfg.injectionHeuristics !== 'off' ? INJECTION_HEURISTICS.map((h) => `(?i:${h.pattern})`) : []),
-  ].join('|');
-  return { rules, any: compileLinearPattern('sanitize (combined patterns)', alternation) };
+  const heuristics = lazily(() => compileLinearPattern('sanitize (combined heuristics)', INJECTION_HEURISTICS.map((h) => `(?i:${h.pattern})`).join('|')));
+  return { rules, deny, heuristics };
 }
 
 interface Walk {
@@ -64,7 +78,7 @@ interface Walk {
 /** The sanitize stage. A pass-through when `enabled` is false. */
 export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
   if (!cfg.enabled) return { name: 'sanitize' };
-  const { rules, any } = compileRules(cfg);
+  const { rules, deny, heuristics } = compileRules(cfg);
   const validator = new ArgumentValidator(cfg.rejectUnknownArguments);
   const warnedSchemas = new WeakSet<object>();
   log.info('input sanitization enabled', {
@@ -133,12 +147,12 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
       if (!res.ok) throw new GovernanceError(ErrorCode.InvalidParams, `Invalid arguments: ${res.message}`, 'invalid_params');
     }
 
-    if (any) {
+    if (rules.length > 0) {
       const hits = new Map<Rule, number>();
       for (const s of w.strings) {
-        if (!any.test(s)) continue;
+        if (!deny?.test(s) && !(heuristics && mayMatchHeuristic(s) && heuristics().test(s))) continue;
         for (const r of rules) {
-          if (r.re.test(s)) {
+          if (r.re().test(s)) {
             if (r.reject) {
               for (const [h, count] of hits) ctx.actions.push({ stage: 'sanitize', action: h.action, count });
               ctx.actions.push({ stage: 'sanitize', action: r.action, count: 1 });
