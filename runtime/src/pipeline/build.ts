@@ -18,7 +18,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ProxyConfig } from '../config/schema';
 import { setLogScrubber, type Logger } from '../log';
 import { createAccessControlStage } from '../stages/access-control';
-import { createAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
+import { prepareAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
 import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
 import { createSanitizeStage } from '../stages/sanitize';
@@ -53,11 +53,13 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
+    // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
+    const audit = await prepareAuditor(config.audit, { log, scrub, ...opts.audit });
     const stages: Stage[] = [await unwrap(identityP), accessControl];
     if (sanitize) stages.push(sanitize);
     if (tokenizeP) stages.push(await unwrap(tokenizeP));
     if (redact) stages.push(redact);
-    const auditor = await createAuditor(config.audit, { log, scrub, ...opts.audit });
+    const auditor = await audit.start();
     return { pipeline: new Pipeline(stages, auditor), auditor };
   } finally {
     // On a failure above, the parts still pending are waited for (their own failures are the same kind of error).

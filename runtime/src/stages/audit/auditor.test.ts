@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { Pipeline } from '../../pipeline/pipeline';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import type { Stage } from '../../pipeline/context';
-import { AUDIT_SCHEMA_VERSION, createAuditor, verifyAuditLog } from './index';
+import { AUDIT_SCHEMA_VERSION, createAuditor, prepareAuditor, verifyAuditLog } from './index';
 import { auditConfig, auditRecords, captureLog, emfLines, requestContext, TOOL } from './test-fixtures';
 
 const schema = JSON.parse(readFileSync(join(__dirname, '../../../../schema/audit-record.schema.json'), 'utf8')) as Record<string, unknown>;
@@ -127,6 +127,17 @@ describe('createAuditor (stdout sink)', () => {
       if (includeRedactedContent) expect(everything).toContain('[REDACTED:EMAIL]');
       expect(auditRecords(lines).length).toBe(6);
     }
+  });
+
+  it('prepareAuditor validates and loads the sink but writes nothing until start()', async () => {
+    const lines: string[] = [];
+    const logs = captureLog();
+    const prepared = await prepareAuditor(auditConfig({ sink: 'stdout' }), { log: logs.log, instanceId: 'test', write: (l) => lines.push(l) });
+    expect(lines).toEqual([]);
+    const auditor = await prepared.start();
+    expect(auditRecords(lines).map((r) => r.type)).toEqual(['audit_start']);
+    await auditor.close();
+    await expect(prepareAuditor(auditConfig({ sink: 'stdout', includeRedactedContent: true }), { log: logs.log })).rejects.toThrow(/requires the redaction scrubber/);
   });
 
   it('refuses to include contents without the scrubber', async () => {

@@ -65,6 +65,21 @@ function digestSalt(cfg: ProxyConfig['audit']): { salt: Buffer; source: 'random'
  * calls once records pile up), writes the `audit_start` record and starts the flush and metrics timers.
  */
 export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps): Promise<ProxyAuditor> {
+  return (await prepareAuditor(cfg, deps)).start();
+}
+
+/** An auditor built but not started: no I/O done, no record written, no timer running. */
+export interface PreparedAuditor {
+  /** Creates the log stream, writes `audit_start`, starts the timers. */
+  start(): Promise<ProxyAuditor>;
+}
+
+/**
+ * The part of createAuditor that needs no I/O: validates the section, loads the sink (for CloudWatch, the AWS SDK
+ * client: ~100-200 ms of module loading at start-up, which the pipeline builder overlaps with its network waits) and
+ * builds the trail. Nothing is written until `start()`, so a proxy that refuses another section writes no audit_start.
+ */
+export async function prepareAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps): Promise<PreparedAuditor> {
   if (cfg.includeRedactedContent && !deps.scrub) {
     throw new Error('audit.includeRedactedContent requires the redaction scrubber: refusing to audit raw contents');
   }
@@ -101,6 +116,20 @@ export async function createAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps
     ? new AuditMetrics({ namespace: cfg.metrics.namespace, intervalMs: cfg.metrics.intervalMs, write, trailStats: () => trail.stats() })
     : undefined;
 
+  return { start: () => startAuditor(cfg, deps, { instanceId, builder, sink, trail, metrics, source }) };
+}
+
+interface AuditorParts {
+  readonly instanceId: string;
+  readonly builder: RecordBuilder;
+  readonly sink: AuditSink;
+  readonly trail: AuditTrail;
+  readonly metrics?: AuditMetrics;
+  readonly source: 'random' | 'configured';
+}
+
+async function startAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps, parts: AuditorParts): Promise<ProxyAuditor> {
+  const { instanceId, builder, sink, trail, metrics, source } = parts;
   await trail.start({
     type: 'audit_start',
     sink: sink.name,
