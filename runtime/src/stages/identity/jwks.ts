@@ -13,6 +13,7 @@ import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } f
 import { ConfigError } from '../../config/load';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
 import type { Logger } from '../../log';
+import { readBody } from '../../server/body';
 
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
@@ -76,23 +77,21 @@ export const getJson: GetJson = (url, timeoutMs) =>
   new Promise((resolve, reject) => {
     const request = url.protocol === 'https:' ? https.request : http.request;
     const req = request(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
-      const chunks: Buffer[] = [];
-      let bytes = 0;
-      res.on('data', (chunk: Buffer) => {
-        bytes += chunk.length;
-        if (bytes > MAX_JSON_BYTES) req.destroy(new Error(`answer larger than ${MAX_JSON_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => {
+      void readBody(res, MAX_JSON_BYTES).then((read) => {
+        if (!read.ok) {
+          const err = new Error(read.reason === 'too_large' ? `answer larger than ${MAX_JSON_BYTES} bytes` : 'answer aborted');
+          req.destroy(err);
+          reject(err);
+          return;
+        }
         let body: unknown;
         try {
-          body = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          body = JSON.parse(read.text);
         } catch {
           body = undefined;
         }
         resolve({ status: res.statusCode ?? 0, body });
       });
-      res.on('error', reject);
     });
     req.on('error', (err) => reject(err.name === 'AbortError' && (err.cause as Error | undefined)?.name === 'TimeoutError' ? err.cause : err));
     req.end();
