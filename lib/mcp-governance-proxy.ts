@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Duration, Names, RemovalPolicy, Stack, Stage, SymlinkFollowMode, Token, Validations, type Size } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Stage, SymlinkFollowMode, Token, Validations, type Size } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -21,7 +21,7 @@ import { Problems } from './errors';
 import { InboundAuth, type InboundAuthBinding } from './inbound-auth';
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
-import { runCheck } from './private/check';
+import { runCheck, type CheckResult } from './private/check';
 import { writeComplianceReport, type ComplianceModel } from './private/compliance';
 import { ENV_PREFIX, describeToken, externalizeTokens, type DeployValue } from './private/deploy-values';
 import { grantSecretRead } from './private/grants';
@@ -313,6 +313,12 @@ export class McpGovernanceProxy extends Construct {
     }
     if (props.logLevel) environmentVariables.MCP_PROXY_LOG_LEVEL = props.logLevel.toString();
     for (const dv of ext.values) environmentVariables[dv.variable] = dv.value;
+    // The stamp the synth-time check printed for these policies (see validateAtSynth): start-up then skips the Cedar
+    // schema validation the same bundle already did on the same policies (docs/CONSTRUCT.md, "Synth-time check").
+    // Without a stamp (no bundle: synth fails in validation anyway) the value says so and start-up validates.
+    environmentVariables.MCP_PROXY_CONFIG_CHECKED = Lazy.string({
+      produce: () => (this.staged.bundlePresent ? this.synthCheck().policiesChecked : undefined) ?? 'unchecked',
+    });
     if (Object.keys(environmentVariables).length > 50) {
       problems.add('environmentVariables', `makes ${Object.keys(environmentVariables).length} environment variables, over AgentCore's 50`, undefined,
         `Pass fewer; the configuration uses ${ext.values.length} for deploy-time values.`);
@@ -602,13 +608,18 @@ export class McpGovernanceProxy extends Construct {
     return dashboard;
   }
 
+  /** The runtime's own `check` on the staged configuration (cached per bundle, configuration and stand-ins). */
+  private synthCheck(): CheckResult {
+    const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
+    return runCheck(this.staged.directory, this.staged.configFile, env);
+  }
+
   /** Synth-time validation: the runtime's own `check` on the staged configuration, then the compliance report. */
   private validateAtSynth(): string[] {
     if (!this.staged.bundlePresent) {
       return [`runtime bundle not found (no ${BUNDLE_ENTRY} in ${this.bundleDir}): run "npm run build:runtime" (it builds assets/runtime/index.js), or set runtimeBundleDirectory.`];
     }
-    const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
-    const result = runCheck(this.staged.directory, this.staged.configFile, env);
+    const result = this.synthCheck();
     if (!result.ok) {
       const deployPaths = new Set(this.deployValues.map((d) => d.path));
       if (result.errors.some((e) => deployPaths.has(e.split(':')[0]))) {

@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 /**
  * Builds the proxy runtime:
- *   assets/runtime/index.js           one minified CommonJS file (node20 target), no node_modules needed at run time
+ *   assets/runtime/index.js           the proxy, minified CommonJS (node20 target), no node_modules needed at run time
+ *   assets/runtime/aws-sdk.js         the AWS SDK packages the proxy imports, required by index.js on first use
  *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
  *   schema/config.schema.json         JSON Schema of the configuration contract (configJsonSchema())
  * Usage: node runtime/build.mjs [--quiet] [--readable DIR]
- *   --readable DIR  only an unminified index.js (+ the wasm) into DIR, for CPU profiles with real function names
+ *   --readable DIR  only an unminified index.js (+ aws-sdk.js and the wasm) into DIR, for CPU profiles with real function names
  *                   (run it with `PROXY_BUNDLE=DIR/index.js npm run bench -- --profile`)
  */
 import { build } from 'esbuild';
@@ -51,6 +52,43 @@ const common = {
   ],
 };
 
+/**
+ * The AWS SDK (~550 KiB minified; the runtime imports it only dynamically, when a configuration calls AWS: CloudWatch
+ * audit, SigV4 or AgentCore upstream auth, Secrets Manager keys) goes to its own file beside the entry,
+ * assets/runtime/aws-sdk.js, required on first use. A configuration that never calls AWS no longer parses it at
+ * start-up (~50 ms of a cold start on this project's bench machine). Each package in it is evaluated on first access,
+ * as in a single bundle. Both builds see the same node_modules, so the versions match.
+ */
+const AWS_SDK_FILE = 'aws-sdk.js';
+const AWS_SDK_SPECIFIER = /^@(aws-sdk|smithy)\//;
+function splitAwsSdk(seen) {
+  return {
+    name: 'split-aws-sdk',
+    setup(b) {
+      b.onResolve({ filter: AWS_SDK_SPECIFIER }, (a) => {
+        seen.add(a.path);
+        return { path: a.path, namespace: 'aws-sdk' };
+      });
+      b.onResolve({ filter: new RegExp(`^\\./${AWS_SDK_FILE.replace('.', '\\.')}$`) }, (a) => ({ path: a.path, external: true }));
+      b.onLoad({ filter: /.*/, namespace: 'aws-sdk' }, (a) => ({
+        contents: `module.exports = require(${JSON.stringify(`./${AWS_SDK_FILE}`)})[${JSON.stringify(a.path)}];`,
+        loader: 'js',
+        resolveDir: root,
+      }));
+    },
+  };
+}
+
+/** assets/runtime/aws-sdk.js (or DIR/aws-sdk.js): one lazy getter per package the entry imports. */
+async function buildAwsSdk(specifiers, dir, minify) {
+  if (specifiers.size === 0) return;
+  const contents = [...specifiers]
+    .sort()
+    .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
+    .join('\n');
+  await build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: join(dir, AWS_SDK_FILE), minify });
+}
+
 /** Bundles a one-off script from TypeScript source text, runs it with node and returns what it printed. */
 async function runSnippet(contents) {
   const tmp = mkdtempSync(join(tmpdir(), 'proxy-build-'));
@@ -75,27 +113,33 @@ const readableAt = process.argv.indexOf('--readable');
 if (readableAt >= 0) {
   const dir = resolve(process.argv[readableAt + 1] ?? '');
   mkdirSync(dir, { recursive: true });
+  const sdk = new Set();
   await build({
     ...common,
+    plugins: [...common.plugins, splitAwsSdk(sdk)],
     entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
     outfile: join(dir, 'index.js'),
     minify: false,
     define: { __PROXY_VERSION__: JSON.stringify(`${pkg.version}-readable`), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
   });
+  await buildAwsSdk(sdk, dir, false);
   copyFileSync(join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm'), join(dir, 'cedar_wasm_bg.wasm'));
   say(`readable runtime bundle: ${join(dir, 'index.js')}`);
   process.exit(0);
 }
 
 mkdirSync(outDir, { recursive: true });
+const sdk = new Set();
 await build({
   ...common,
+  plugins: [...common.plugins, splitAwsSdk(sdk)],
   entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
   outfile: outFile,
   minify: true,
   sourcemap: false,
   define: { __PROXY_VERSION__: JSON.stringify(pkg.version), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
 });
+await buildAwsSdk(sdk, outDir, true);
 
 await build({
   ...common,
@@ -123,6 +167,7 @@ writeFileSync(
 
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);
+say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
 say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
 say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);

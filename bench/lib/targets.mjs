@@ -2,6 +2,7 @@
  * Starting what the benchmark talks to: the SDK upstream, the loopback IdP, the loopback CloudWatch Logs endpoint,
  * proxy bundles with a given configuration, and the peer proxies. Everything binds 127.0.0.1.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -93,10 +94,33 @@ export function setProxyNodeArgs(args) {
 /** Linux caps one environment string at 128 KiB (MAX_ARG_STRLEN): larger configs go through MCP_PROXY_CONFIG_FILE. */
 const MAX_ENV_CONFIG = 100_000;
 
+const stamps = new Map();
+/**
+ * MCP_PROXY_CONFIG_CHECKED as the construct deploys it: the `policiesChecked` stamp the bundle's own `check` prints
+ * for this configuration (cached per bundle and configuration), so start-up skips re-validating the Cedar policies,
+ * exactly as on AgentCore. Undefined when check refuses the configuration (start-up then says why).
+ */
+function checkedStamp(config, configEnv, env) {
+  // The stamp covers the access-control section only (other fields, such as the port, do not change it).
+  const key = `${BUNDLE}\0${JSON.stringify(config.accessControl ?? null)}`;
+  if (!stamps.has(key)) {
+    let stamp;
+    try {
+      const out = execFileSync(process.execPath, [BUNDLE, 'check'], { env: { ...process.env, ...env, ...configEnv }, encoding: 'utf8', timeout: 60_000 });
+      stamp = JSON.parse(out.trim().split('\n').pop()).policiesChecked;
+    } catch {
+      stamp = undefined;
+    }
+    stamps.set(key, stamp);
+  }
+  return stamps.get(key);
+}
+
 /**
  * Starts the proxy bundle with `config` (a config document; its server.port is honoured), passed in MCP_PROXY_CONFIG
  * (or, when too large for one environment variable, in a temporary file named by MCP_PROXY_CONFIG_FILE).
- * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line.
+ * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line. The environment carries
+ * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp).
  */
 export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy' } = {}) {
   if (!existsSync(BUNDLE)) throw new Error(`runtime bundle missing: ${BUNDLE} (npm run build:runtime)`);
@@ -124,7 +148,9 @@ export async function startProxy(env, config, { timeoutMs = 60_000, name = 'prox
     if (j.msg === 'ready') readySeen = true;
   };
   try {
-    h = await startNode({ name, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
+    const stamp = checkedStamp(config, configEnv, proxyEnv(env));
+    const checked = stamp ? { MCP_PROXY_CONFIG_CHECKED: stamp } : {};
+    h = await startNode({ name, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv, ...checked }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
   } catch (e) {
     cleanup();
     throw e;

@@ -9,6 +9,8 @@ export interface CheckResult {
   readonly ok: boolean;
   /** `sha256:<hex>` of the configuration the runtime will load (when ok). */
   readonly digest?: string;
+  /** The stamp for MCP_PROXY_CONFIG_CHECKED: the check validated these policies with this bundle (when ok). */
+  readonly policiesChecked?: string;
   /** `<path>: <problem>` lines (when not ok). */
   readonly errors: string[];
 }
@@ -49,8 +51,11 @@ function parse(stdout: string, stderr: string, status: number | null, error: Err
   const line = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{')).pop();
   if (line) {
     try {
-      const out = JSON.parse(line) as { ok?: unknown; digest?: unknown; errors?: unknown };
-      if (out.ok === true && typeof out.digest === 'string') return { ok: true, digest: out.digest, errors: [] };
+      const out = JSON.parse(line) as { ok?: unknown; digest?: unknown; policiesChecked?: unknown; errors?: unknown };
+      if (out.ok === true && typeof out.digest === 'string') {
+        const policiesChecked = typeof out.policiesChecked === 'string' ? out.policiesChecked : undefined;
+        return { ok: true, digest: out.digest, policiesChecked, errors: [] };
+      }
       if (out.ok === false) {
         const errors = Array.isArray(out.errors) ? out.errors.map(String) : ['(no details)'];
         return { ok: false, errors };

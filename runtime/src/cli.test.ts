@@ -58,3 +58,28 @@ describe('check', () => {
     expect(r.output.accessControl).toEqual({ enabled: true, ruleSets: [{ name: 'base', dryRun: false, policies: 1 }] });
   });
 });
+
+describe('check: the policies stamp (MCP_PROXY_CONFIG_CHECKED)', () => {
+  const policies = { enabled: true, ruleSets: [{ name: 'base', rules: [{ effect: 'permit', groups: ['admins'] }] }] };
+  test('is printed for an accepted configuration and follows the access-control section as resolved', () => {
+    const a = run({ ...base, accessControl: policies });
+    const otherUpstream = run({ version: 1, upstreams: [{ name: 'y', url: 'http://127.0.0.1:2/mcp' }], accessControl: policies });
+    const otherRule = run({ ...base, accessControl: { ...policies, ruleSets: [{ name: 'base', rules: [{ effect: 'permit', groups: ['ops'] }] }] } });
+    expect(a.output.policiesChecked).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(otherUpstream.output.policiesChecked).toBe(a.output.policiesChecked);
+    expect(otherRule.output.policiesChecked).not.toBe(a.output.policiesChecked);
+  });
+
+  test('a deploy-time value inside the section changes it (the stand-in validated at synth is not the deployed value)', () => {
+    const doc = { ...base, accessControl: { enabled: true, ruleSets: [{ name: 'base', rules: [{ effect: 'permit', groups: ['${env:MCP_PROXY_CFG_1}'] }] }] } };
+    const synth = run(doc, { MCP_PROXY_CFG_1: 'sample' });
+    const deployed = run(doc, { MCP_PROXY_CFG_1: 'admins' });
+    expect(synth.output.digest).toBe(deployed.output.digest);
+    expect(synth.output.policiesChecked).not.toBe(deployed.output.policiesChecked);
+  });
+
+  test('is not printed when the configuration is refused', () => {
+    const r = run({ ...base, accessControl: { enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource) when { principal.nosuchattr == "1" };' }] } });
+    expect(r.output.policiesChecked).toBeUndefined();
+  });
+});

@@ -4,11 +4,13 @@
  * `check` compiles everything start-up compiles without I/O (Cedar policies against the Cedar schema, RE2 deny and
  * custom redaction patterns), so a configuration `check` accepts does not fail at start-up for those reasons.
  * The digest is that of the document as written (see configDigest), the same the proxy logs when ready.
+ * `policiesChecked` is the stamp that, set as MCP_PROXY_CONFIG_CHECKED, lets start-up skip the Cedar schema validation
+ * done here (see policiesCheckedStamp).
  */
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger } from './log';
-import { compileAccessControl } from './stages/access-control';
+import { compileAccessControl, policiesCheckedStamp } from './stages/access-control';
 import { createRedactor } from './stages/redact';
 import { createSanitizeStage } from './stages/sanitize';
 
@@ -62,6 +64,7 @@ export function runCheck(opts: { argv: readonly string[]; env: NodeJS.ProcessEnv
     output: {
       ok: true,
       digest,
+      policiesChecked: policiesCheckedStamp(config.accessControl),
       version: config.version,
       upstreams: config.upstreams.map((u) => u.name),
       accessControl: { enabled: config.accessControl.enabled, ruleSets },

@@ -61,7 +61,7 @@ async function serve(): Promise<void> {
   // Stages validate and compile their sections when built: a failure there is a configuration error too.
   let built: Awaited<ReturnType<typeof buildPipeline>>;
   try {
-    built = await buildPipeline(config, log);
+    built = await buildPipeline(config, log, { checkedStamp: process.env.MCP_PROXY_CONFIG_CHECKED || undefined });
   } catch (err) {
     process.stderr.write(`Invalid proxy configuration: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(2);

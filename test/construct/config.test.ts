@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Duration, Size, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import {
@@ -148,6 +148,18 @@ describe('the shipped configuration', () => {
     // The digest does not depend on deploy-time values (the compliance report states it at synth).
     const other = check(file, Object.fromEntries(Object.keys(sampleEnv(text)).map((k) => [k, `https://elsewhere.example.org/${k}`])));
     expect(other.digest).toBe(result.digest);
+  });
+
+  test('the runtime gets the synth-time check\'s policies stamp (MCP_PROXY_CONFIG_CHECKED), so start-up skips re-validating them', () => {
+    const app = newApp();
+    const stack = new GatewayCognitoExampleStack(app, 'Stamped');
+    const template = Template.fromStack(stack);
+    const file = assetConfigFile(app, template);
+    const result = check(file, sampleEnv(fs.readFileSync(file, 'utf8')));
+    expect(result.policiesChecked).toMatch(/^sha256:[0-9a-f]{64}$/);
+    template.hasResourceProperties('AWS::BedrockAgentCore::Runtime', {
+      EnvironmentVariables: Match.objectLike({ MCP_PROXY_CONFIG_CHECKED: result.policiesChecked }),
+    });
   });
 
   test('the bundle refuses to start a configuration whose deploy-time values are missing', () => {

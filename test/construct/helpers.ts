@@ -73,7 +73,7 @@ export function statement(template: Template, sid: string): any {
 }
 
 /** Runs the real bundle's `check` on a configuration file with the given environment. */
-export function check(configFile: string, env: Record<string, string> = {}): { ok: boolean; digest?: string; errors?: string[] } {
+export function check(configFile: string, env: Record<string, string> = {}): { ok: boolean; digest?: string; policiesChecked?: string; errors?: string[] } {
   const res = spawnSync(process.execPath, [path.join(BUNDLE_DIR, 'index.js'), 'check', '--config', configFile], {
     encoding: 'utf8',
     env: { PATH: process.env.PATH ?? '', ...env },

@@ -1,6 +1,7 @@
 /**
- * End-to-end: the audit trail of the BUILT proxy bundle, shipped with the real CloudWatch Logs client (inside the
- * bundle) to the loopback CloudWatch Logs endpoint (test/support/cloudwatch-logs-endpoint.ts: the service's wire
+ * End-to-end: the audit trail of the BUILT proxy bundle, run as deployed (a copy of assets/runtime outside the
+ * repository, no node_modules: the AWS SDK comes from the bundle's aws-sdk.js), shipped with the real CloudWatch Logs
+ * client to the loopback CloudWatch Logs endpoint (test/support/cloudwatch-logs-endpoint.ts: the service's wire
  * protocol, SigV4 verified against static credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION).
  * All governance stages are on (gov-config.ts), and the ops upstream is reached with OAuth2 client credentials whose
  * client secret the proxy reads from the loopback Secrets Manager endpoint: that secret is a canary.
@@ -72,6 +73,7 @@ describe('audit e2e: CloudWatch sink on the loopback CloudWatch Logs endpoint, c
       audit: { sink: 'cloudwatch', logGroupName: LOG_GROUP, endpoint: cw.endpoint, region: REGION, flushIntervalMs: 600_000 },
       opsAuth: (idp) => ({ tokenUrl: idp.tokenUrl, clientId: PROXY_UPSTREAM_CLIENT_ID, clientSecretArn: sm.arnOf('mcp-proxy/ops-client') }),
       digestSaltEnv: SALT_ENV,
+      standalone: true,
       extraEnv: {
         AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
         AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,

@@ -209,6 +209,31 @@ describe('proxy core: configuration and the check command', () => {
     expect(out.errors).toEqual(expect.arrayContaining([expect.stringMatching(/^server\.port: /), expect.stringMatching(/^upstreams: at least one upstream/)]));
   });
 
+  test('check\'s policies stamp in MCP_PROXY_CONFIG_CHECKED: start-up skips re-validating those policies; a stale stamp does not', async () => {
+    const up = await startSdkUpstream(kitchenSink({ cancelled: [], calls: [] }));
+    const doc = (group: string) => ({
+      version: 1, upstreams: [{ name: 'sink', url: up.url }],
+      accessControl: { enabled: true, ruleSets: [{ name: 'base', rules: [{ effect: 'permit', groups: [group] }] }] },
+    });
+    const f = join(dir, 'stamped.json');
+    writeFileSync(f, JSON.stringify(doc('admins')));
+    const c = await spawnProxy(undefined, { args: ['check', '--config', f], waitFor: 'none' });
+    expect(await c.exited).toBe(0);
+    const stamp = JSON.parse(c.stdout()).policiesChecked as string;
+    expect(stamp).toMatch(/^sha256:[0-9a-f]{64}$/);
+    const validation = async (config: Record<string, unknown>) => {
+      const p = await spawnProxy(config, { env: { MCP_PROXY_CONFIG_CHECKED: stamp } });
+      await p.stop();
+      return p.logs().find((l) => l.msg === 'access control ready')?.schemaValidation;
+    };
+    try {
+      expect(await validation(doc('admins'))).toMatch(/^done by check/);
+      expect(await validation(doc('ops'))).toBe('at start-up');
+    } finally {
+      await up.close();
+    }
+  });
+
   test('check: unreadable file -> ok:false, exit 1', async () => {
     const r = await spawnProxy(undefined, { args: ['check', '--config', join(dir, 'missing.json')], waitFor: 'none' });
     expect(await r.exited).toBe(1);

@@ -52,6 +52,8 @@ export interface StartGovEnvOptions {
   readonly digestSaltEnv?: string;
   /** Extra environment variables for the proxy process (AWS endpoints and credentials, salts). */
   readonly extraEnv?: NodeJS.ProcessEnv;
+  /** Run a copy of the bundle folder outside the repository (see SpawnProxyOptions.standalone). */
+  readonly standalone?: boolean;
 }
 
 let nextId = 1;
@@ -78,6 +80,7 @@ export async function startGovEnv(opts: StartGovEnvOptions = {}): Promise<GovEnv
     const proxy = await spawnProxy(config, {
       env: { MCP_PROXY_TOKENIZATION_KEY: tokenizationKey, MCP_PROXY_LOG_LEVEL: 'info', ...opts.extraEnv },
       timeoutMs: 30_000,
+      standalone: opts.standalone,
     });
     opened.push({ close: () => proxy.stop() });
 

@@ -7,6 +7,9 @@
  *   await proxy.stop();
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import type { ProxyConfigInput } from '../../runtime/src/config/schema';
 import { requireBundle, REPO_ROOT } from './bundle';
 import { waitFor } from './net';
@@ -23,6 +26,13 @@ export interface SpawnProxyOptions {
   readonly timeoutMs?: number;
   /** Pass the config some other way (e.g. a file via args) instead of MCP_PROXY_CONFIG. */
   readonly rawConfigEnv?: boolean;
+  /**
+   * Run a copy of the bundle folder (assets/runtime) from a temporary directory outside the repository, as the code
+   * zip runs on AgentCore: no node_modules anywhere above it, so a module the bundle failed to include (or a file
+   * missing from the folder, such as aws-sdk.js) fails here instead of resolving from the repository's node_modules.
+   * The copy is removed when the proxy stops.
+   */
+  readonly standalone?: boolean;
 }
 
 export interface LogLine {
@@ -70,13 +80,22 @@ function parseLogs(text: string): LogLine[] {
 
 /** Starts the proxy; `config` is the configuration document (serialized into MCP_PROXY_CONFIG). */
 export async function spawnProxy(config: ProxyConfigInput | Record<string, unknown> | undefined, opts: SpawnProxyOptions = {}): Promise<SpawnedProxy> {
-  const bundle = requireBundle();
+  let bundle = requireBundle();
+  let cwd = REPO_ROOT;
+  let copy: string | undefined;
+  if (opts.standalone) {
+    copy = mkdtempSync(join(tmpdir(), 'proxy-standalone-'));
+    cpSync(dirname(bundle), copy, { recursive: true });
+    bundle = join(copy, 'index.js');
+    cwd = copy;
+  }
   const env: NodeJS.ProcessEnv = { ...process.env, HOST: '127.0.0.1', PORT: '0', MCP_PROXY_LOG_LEVEL: 'debug', ...opts.env };
   delete env.MCP_PROXY_CONFIG_FILE;
   if (config !== undefined) env.MCP_PROXY_CONFIG = JSON.stringify(config);
   else delete env.MCP_PROXY_CONFIG;
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bundle, ...(opts.args ?? [])], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), bundle, ...(opts.args ?? [])], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   live.add(child);
+  if (copy) child.once('exit', () => rmSync(copy, { recursive: true, force: true }));
   let out = '';
   let err = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => (out += d));

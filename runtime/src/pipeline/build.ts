@@ -34,6 +34,8 @@ export interface BuiltPipeline {
 export interface BuildOptions {
   /** Overrides for the auditor's dependencies (tests). */
   readonly audit?: Partial<Omit<AuditorDeps, 'log'>>;
+  /** MCP_PROXY_CONFIG_CHECKED (see policiesCheckedStamp). */
+  readonly checkedStamp?: string;
 }
 
 export async function buildPipeline(config: ProxyConfig, log: Logger, opts: BuildOptions = {}): Promise<BuiltPipeline> {
@@ -50,7 +52,7 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   try {
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
-    const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize });
+    const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.

@@ -1,6 +1,6 @@
 import type { CatalogEntry, Principal, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError, targetNotFound } from '../../pipeline/errors';
-import { createAccessControlStage } from './index';
+import { createAccessControlStage, policiesCheckedStamp } from './index';
 import { ANONYMOUS, IAM, acl, ctxFor, jwtCaller, memoryLog, prompt, resource, tool } from './test-fixtures';
 
 type Outcome = 'allow' | 'hidden' | 'forbidden';
@@ -404,5 +404,40 @@ describe('access control: detokenize decision', () => {
   it('is false when the proxy does not detokenize (opts.detokenize: false)', async () => {
     const stage = await createAccessControlStage(config, memoryLog().log, { detokenize: false });
     expect((await call(stage, jwtCaller('a', ['pii-readers']), t)).ctx.detokenizeAllowed).toBe(false);
+  });
+});
+
+describe('access control: the synth-time check stamp (MCP_PROXY_CONFIG_CHECKED)', () => {
+  // Fails Cedar's strict schema validation (no such attribute), parses fine: only validation can refuse it.
+  const illTyped = acl({ enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource) when { principal.nosuchattr == "1" };' }] });
+  const wellTyped = acl({ enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource);' }] });
+
+  it('without a stamp, or with the stamp of other policies, start-up validates against the schema', async () => {
+    await expect(createAccessControlStage(illTyped, memoryLog().log)).rejects.toThrow(/does not match the proxy's Cedar schema/);
+    await expect(createAccessControlStage(illTyped, memoryLog().log, { checkedStamp: policiesCheckedStamp(wellTyped) })).rejects.toThrow(
+      /does not match the proxy's Cedar schema/,
+    );
+    await expect(createAccessControlStage(illTyped, memoryLog().log, { checkedStamp: 'sha256:' + '0'.repeat(64) })).rejects.toThrow(/Cedar schema/);
+  });
+
+  it('the stamp of exactly these policies skips only the schema validation: parsing still refuses broken Cedar', async () => {
+    // (check never stamps ill-typed policies; building anyway shows the validation was the step skipped.)
+    const m = memoryLog();
+    await expect(createAccessControlStage(illTyped, m.log, { checkedStamp: policiesCheckedStamp(illTyped) })).resolves.toBeDefined();
+    expect(m.lines.find((l) => l.msg === 'access control ready')).toMatchObject({ schemaValidation: expect.stringMatching(/^done by check/) });
+    const broken = acl({ enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource' }] });
+    await expect(createAccessControlStage(broken, memoryLog().log, { checkedStamp: policiesCheckedStamp(broken) })).rejects.toThrow(/cedar: unexpected end of input/);
+    const v = memoryLog();
+    await createAccessControlStage(wellTyped, v.log);
+    expect(v.lines.find((l) => l.msg === 'access control ready')).toMatchObject({ schemaValidation: 'at start-up' });
+  });
+
+  it('the stamp depends on the policies as resolved, not on how the document orders its keys', () => {
+    const a = acl({ enabled: true, ruleSets: [{ name: 's', rules: [{ effect: 'permit', groups: ['g'], tools: ['t'] }] }] });
+    const b = acl({ ruleSets: [{ rules: [{ tools: ['t'], groups: ['g'], effect: 'permit' }], name: 's' }], enabled: true });
+    const c = acl({ enabled: true, ruleSets: [{ name: 's', rules: [{ effect: 'permit', groups: ['h'], tools: ['t'] }] }] });
+    expect(policiesCheckedStamp(a)).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(policiesCheckedStamp(a)).toBe(policiesCheckedStamp(b));
+    expect(policiesCheckedStamp(a)).not.toBe(policiesCheckedStamp(c));
   });
 });

@@ -274,10 +274,11 @@ function splitRawCedar(src: string): { policies: string[]; problems: string[] } 
  *
  * Validation is strict, against the proxy's Cedar schema: every raw policy, and one typed rule per form (typed rules
  * with the same form type-check identically, see typedRuleToCedar), so thousands of generated rules validate quickly.
+ * `validate: false` skips only that schema validation (see policiesCheckedStamp); parsing and every other check stay.
  */
-export function compilePolicies(cfg: AccessControlConfig): CompiledPolicies {
+export function compilePolicies(cfg: AccessControlConfig, opts: { readonly validate?: boolean } = {}): CompiledPolicies {
   try {
-    return compileOrThrow(cfg);
+    return compileOrThrow(cfg, opts.validate !== false);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
     // cedar-wasm reports problems as values; a throw means it failed internally on this input.
@@ -286,7 +287,7 @@ export function compilePolicies(cfg: AccessControlConfig): CompiledPolicies {
   }
 }
 
-function compileOrThrow(cfg: AccessControlConfig): CompiledPolicies {
+function compileOrThrow(cfg: AccessControlConfig, validate: boolean): CompiledPolicies {
   const problems: string[] = [];
   const origin = new Map<string, string>();
   const ruleSets: CompiledRuleSet[] = [];
@@ -365,7 +366,7 @@ function compileOrThrow(cfg: AccessControlConfig): CompiledPolicies {
   });
 
   const warnings: string[] = [];
-  if (problems.length === 0 && Object.keys(toValidate).length > 0) {
+  if (validate && problems.length === 0 && Object.keys(toValidate).length > 0) {
     const res = cedarWasm().validate({ schema: schemaJson(), policies: { staticPolicies: toValidate }, validationSettings: { mode: 'strict' } });
     const where = (id: string) => {
       const others = sameFormAs.get(id) ?? [];

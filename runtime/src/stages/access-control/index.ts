@@ -10,10 +10,14 @@
  * - A denied call on a target the caller cannot see answers exactly like an unknown target; a denied call on a visible
  *   target (argument conditions) answers Forbidden.
  */
+import { createHash } from 'node:crypto';
+import { canonicalJson } from '../../canonical-json';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { CatalogEntry, PolicyDecision, RequestContext, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError, targetNotFound } from '../../pipeline/errors';
+import { PROXY_VERSION } from '../../version';
+import { CEDAR_SCHEMA } from './cedar-schema';
 import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
 import { ACTION_FOR_KIND, ARGUMENTS_UID, ArgumentsTooComplex, actionUid, argumentsEntity, callerEntity, targetEntity } from './entities';
 import { ArgumentPolicies, SlicedPolicySet, type CedarRequest } from './engine';
@@ -35,6 +39,18 @@ export function compileAccessControl(cfg: ProxyConfig['accessControl']): { cedar
   };
 }
 
+/**
+ * What `check` prints (as `policiesChecked`) for an access-control section it validated, and what the construct hands
+ * the runtime in MCP_PROXY_CONFIG_CHECKED: the SHA-256 of this bundle's version and Cedar schema and of the section as
+ * resolved (defaults applied, deploy-time values substituted). When the runtime computes the same value at start-up,
+ * this bundle already validated exactly these policies against exactly this schema, so start-up skips Cedar's schema
+ * validation (~60-120 ms of a cold start); anything different (another bundle, an edited policy, a deploy-time value
+ * inside the section that differs from the synth-time stand-in) gives another value and a full validation.
+ */
+export function policiesCheckedStamp(cfg: ProxyConfig['accessControl']): string {
+  return `sha256:${createHash('sha256').update(`${PROXY_VERSION}\0${CEDAR_SCHEMA}\0${canonicalJson(cfg)}`).digest('hex')}`;
+}
+
 export interface AccessControlOptions {
   /**
    * Whether to decide `detokenize` for calls (sets ctx.detokenizeAllowed). Pass false when tokenization does not
@@ -42,6 +58,11 @@ export interface AccessControlOptions {
    * @default true
    */
   readonly detokenize?: boolean;
+  /**
+   * The runtime's MCP_PROXY_CONFIG_CHECKED: when it equals policiesCheckedStamp(cfg), Cedar's schema validation is
+   * skipped (the `check` of this bundle validated these policies).
+   */
+  readonly checkedStamp?: string;
 }
 
 /** What an allowed call's evaluation produced, remembered per (caller, target) when no policy reads arguments. */
@@ -74,7 +95,9 @@ function forbidden(): GovernanceError {
 
 /** Builds the access-control stage: compiles, validates and pre-parses every policy once. */
 export async function createAccessControlStage(cfg: ProxyConfig['accessControl'], log: Logger, opts: AccessControlOptions = {}): Promise<Stage> {
-  const compiled = compilePolicies(cfg);
+  // Policies are always compiled and parsed; only the schema validation that `check` already did is skipped.
+  const checked = opts.checkedStamp !== undefined && opts.checkedStamp === policiesCheckedStamp(cfg);
+  const compiled = compilePolicies(cfg, { validate: !checked });
   for (const w of compiled.warnings) log.warn('Cedar policy warning', { warning: w });
 
   if (!cfg.enabled) {
@@ -106,6 +129,7 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
   const readsArguments = enforcedReadsArguments || dryRuns.some((d) => d.readsArguments);
   const decidesDetokenize = opts.detokenize !== false && enforcedPolicies.some((p) => p.coversDetokenize && p.effect === 'permit');
   log.info('access control ready', {
+    schemaValidation: checked ? 'done by check (MCP_PROXY_CONFIG_CHECKED matches)' : 'at start-up',
     enforcedPolicies: enforcedPolicies.length,
     argumentPolicies: argumentPolicies.size,
     dryRunRuleSets: dryRuns.map((d) => d.name),
