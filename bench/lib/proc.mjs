@@ -51,13 +51,14 @@ function devNullFd() {
  * @param {'pipe'|'null'} [o.stdout='pipe']  'null' sends stdout to /dev/null (audit to stdout costs a real write, not our parsing)
  * @param {number} [o.timeoutMs=20000]
  * @param {(line: string, stream: 'stdout'|'stderr') => void} [o.onLine]  sees every line, also after ready
+ * @param {string} [o.node=process.execPath]  the node binary
  * @returns {Promise<{child, pid:number, ready:any, spawnedAt:number, readyAt:number, stderrTail:string[], stop:()=>Promise<void>}>}
  */
 export function startNode(o) {
-  const { name, args, env = {}, isReady, stdout = 'pipe', timeoutMs = 20_000, onLine } = o;
+  const { name, args, env = {}, isReady, stdout = 'pipe', timeoutMs = 20_000, onLine, node = process.execPath } = o;
   const spawnedAt = performance.now();
   const spawnedWall = Date.now();
-  const child = spawn(process.execPath, args, {
+  const child = spawn(node, args, {
     env: { ...process.env, ...env },
     stdio: ['ignore', stdout === 'null' ? devNullFd() : 'pipe', 'pipe'],
   });

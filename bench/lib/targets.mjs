@@ -117,12 +117,12 @@ function checkedStamp(config, configEnv, env) {
 }
 
 /**
- * Starts the proxy bundle with `config` (a config document; its server.port is honoured), passed in MCP_PROXY_CONFIG
+ * Starts the proxy bundle with `config` (a config document; its server.port is honoured; `node`: another node binary), passed in MCP_PROXY_CONFIG
  * (or, when too large for one environment variable, in a temporary file named by MCP_PROXY_CONFIG_FILE).
  * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line. The environment carries
  * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp).
  */
-export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy' } = {}) {
+export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy', node } = {}) {
   if (!existsSync(BUNDLE)) throw new Error(`runtime bundle missing: ${BUNDLE} (npm run build:runtime)`);
   const text = JSON.stringify(config);
   let tmp;
@@ -150,7 +150,7 @@ export async function startProxy(env, config, { timeoutMs = 60_000, name = 'prox
   try {
     const stamp = checkedStamp(config, configEnv, proxyEnv(env));
     const checked = stamp ? { MCP_PROXY_CONFIG_CHECKED: stamp } : {};
-    h = await startNode({ name, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv, ...checked }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
+    h = await startNode({ name, node, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv, ...checked }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
   } catch (e) {
     cleanup();
     throw e;

@@ -11,6 +11,7 @@ import { runLoad, toolsCallBody } from '../lib/load.mjs';
 import { freePort, rssBytes, startNode } from '../lib/proc.mjs';
 import { median } from '../lib/stats.mjs';
 import { BUNDLE, ROOT, startProxy } from '../lib/targets.mjs';
+import { DEPLOY_NODE_MAJOR, deploymentNode } from '../lib/deploy-node.mjs';
 import { probe } from './hotpath.mjs';
 
 function walk(dir) {
@@ -66,12 +67,13 @@ export function crashSummary(tail) {
 }
 
 /** The floor under any Node.js proxy: a bare `node` process's spawn-to-first-line time and its RSS. */
-async function nodeBaseline(runs) {
+async function nodeBaseline(runs, node) {
   const wall = [];
   const rss = [];
   for (let i = 0; i < runs; i++) {
     const h = await startNode({
       name: 'node-baseline',
+      node,
       args: ['-e', "process.stderr.write('ready\\n'); setTimeout(() => {}, 5000)"],
       isReady: (line) => (line === 'ready' ? true : undefined),
     });
@@ -82,10 +84,29 @@ async function nodeBaseline(runs) {
   return { runs, wallMs: wall, medianWallMs: median(wall), medianRssBytes: median(rss) };
 }
 
-/** Median start-to-ready over N start-ups (at least 3, within --coldstart-max-s), for pass-through and full. */
+/**
+ * Median start-to-ready over N start-ups (at least 3, within --coldstart-max-s), for pass-through and full, with this
+ * machine's node; then the same under Node 22, the runtime AgentCore runs (`deployRuntime`, see lib/deploy-node.mjs),
+ * when this machine's node is another major.
+ */
 export async function measureColdStart(ctx, log) {
+  const out = await coldStarts(ctx, log, undefined);
+  const deploy = deploymentNode(ROOT);
+  if (deploy.sameAsMachine) {
+    out.deployRuntime = { version: deploy.version, source: deploy.source, sameAsMachine: true };
+  } else if (deploy.missing) {
+    out.deployRuntime = { missing: deploy.missing };
+    log(`  Node ${DEPLOY_NODE_MAJOR}: ${deploy.missing}`);
+  } else {
+    log(`  under ${deploy.version} (${deploy.source}):`);
+    out.deployRuntime = { version: deploy.version, source: deploy.source, ...(await coldStarts(ctx, log, deploy.path)) };
+  }
+  return out;
+}
+
+async function coldStarts(ctx, log, node) {
   const out = {};
-  out.nodeBaseline = await nodeBaseline(ctx.opts.coldstartRuns);
+  out.nodeBaseline = await nodeBaseline(ctx.opts.coldstartRuns, node);
   log(`  bare node: median ${out.nodeBaseline.medianWallMs.toFixed(0)} ms spawn-to-first-line, RSS ${(out.nodeBaseline.medianRssBytes / 2 ** 20).toFixed(1)} MiB`);
   const configs = [['passthrough', passthroughConfig], ['full', fullConfig]];
   for (const [id, make] of configs) {
@@ -96,7 +117,7 @@ export async function measureColdStart(ctx, log) {
     const end = performance.now() + (ctx.opts.coldstartMaxS * 1000) / configs.length;
     for (let i = 0; i < ctx.opts.coldstartRuns && (i < 3 || performance.now() < end); i++) {
       const port = await freePort();
-      const p = await startProxy(ctx.env, make(ctx.env, port), { name: `coldstart-${id}` });
+      const p = await startProxy(ctx.env, make(ctx.env, port), { name: `coldstart-${id}`, node });
       wall.push(p.wallReadyMs);
       self.push(p.readyMs);
       rss.push(rssBytes(p.pid));

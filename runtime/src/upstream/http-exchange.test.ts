@@ -16,6 +16,8 @@ describe('exchange', () => {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: one\n\n');
           setTimeout(() => res.end('data: two\n\n'), 20);
+        } else if (req.url === '/slow-headers') {
+          setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 500);
         } else if (req.url === '/hang') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: first\n\n');
@@ -65,6 +67,25 @@ describe('exchange', () => {
     const text = readText(res);
     ac.abort();
     await expect(text).rejects.toThrow();
+  });
+
+  test('an abort before the answer rejects with AbortError (code ABORT_ERR, the reason as cause); an aborted signal sends nothing', async () => {
+    let connections = 0;
+    const count = () => connections++;
+    server.on('connection', count);
+    try {
+      const reason = new Error('caller went away');
+      const ac = new AbortController();
+      const pending = exchange({ url: targetOf(new URL(`${base}/slow-headers`)), method: 'POST', headers: {}, body: '{}', signal: ac.signal });
+      setTimeout(() => ac.abort(reason), 20);
+      await expect(pending).rejects.toMatchObject({ name: 'AbortError', code: 'ABORT_ERR', cause: reason });
+      expect(getEventListeners(ac.signal, 'abort')).toHaveLength(0);
+      const before = connections;
+      await expect(exchange({ url: targetOf(new URL(`${base}/json`)), method: 'POST', headers: {}, body: '{}', signal: ac.signal })).rejects.toMatchObject({ name: 'AbortError', cause: reason });
+      expect(connections).toBe(before);
+    } finally {
+      server.off('connection', count);
+    }
   });
 
   test('connection refused rejects; unsupported protocols are refused before any I/O', async () => {
