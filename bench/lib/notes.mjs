@@ -1,5 +1,5 @@
 /** The method notes and the data-driven reading of failed verdicts that go into the report. */
-import { fmtInt, fmt, fmtPct } from './stats.mjs';
+import { fmtInt, fmt, fmtPct, ratioOf } from './stats.mjs';
 
 export function methodNotes(r) {
   const m = r.meta;
@@ -48,7 +48,7 @@ export function analysis(r) {
       const c = cpu(id);
       if (!c || !Number.isFinite(total(id))) continue;
       out.push(
-        `${id} at 16 clients: the ${id === 'floor' ? 'relay' : 'proxy'} process spent ${fmt(c.front, 0)} µs of CPU per call, the upstream ${fmt(c.upstream, 0)} µs, the load generator ${fmt(c.loadgen, 0)} µs${Number.isFinite(c.auditEndpoint) ? ` and the loopback CloudWatch Logs endpoint receiving the audit records ${fmt(c.auditEndpoint, 0)} µs (on AWS that work is the service's, not on the proxy's cores)` : ''} (direct: upstream ${fmt(cpu('direct').upstream, 0)} µs + load generator ${fmt(cpu('direct').loadgen, 0)} µs). Each process runs on one core and all share ${cores}: the CPU allows ${fmtInt(d.rate)} calls/s direct (bound: ${d.bound}) and ${fmtInt(limit(id).rate)} through ${id} (bound: ${limit(id).bound}), a ceiling of ${fmtPct(limit(id).rate / d.rate)} of direct on this machine; measured ${fmtPct(t16[id].rps / t16.direct.rps)}.`,
+        `${id} at 16 clients: the ${id === 'floor' ? 'relay' : 'proxy'} process spent ${fmt(c.front, 0)} µs of CPU per call, the upstream ${fmt(c.upstream, 0)} µs, the load generator ${fmt(c.loadgen, 0)} µs${Number.isFinite(c.auditEndpoint) ? ` and the loopback CloudWatch Logs endpoint receiving the audit records ${fmt(c.auditEndpoint, 0)} µs (on AWS that work is the service's, not on the proxy's cores)` : ''} (direct: upstream ${fmt(cpu('direct').upstream, 0)} µs + load generator ${fmt(cpu('direct').loadgen, 0)} µs). Each process runs on one core and all share ${cores}: the CPU allows ${fmtInt(d.rate)} calls/s direct (bound: ${d.bound}) and ${fmtInt(limit(id).rate)} through ${id} (bound: ${limit(id).bound}), a ceiling of ${fmtPct(limit(id).rate / d.rate)} of direct on this machine; measured ${fmtPct(ratioOf(t16[id], t16.direct))}.`,
       );
     }
   }
@@ -57,7 +57,7 @@ export function analysis(r) {
     const p = t16.passthrough.cpuUsPerCall?.front;
     const g = t16.full?.cpuUsPerCall?.front;
     out.push(
-      `The floor (a bare Node.js HTTP relay, no MCP) reaches ${fmtPct(t16.floor.rps / t16.direct.rps)} of direct at 16 clients with ${fmt(f, 0)} µs of CPU per call: that is what any Node.js hop costs on this machine${hp.throughput?.[1]?.floor && hp.throughput[1].direct ? `; with 1 client it reaches ${fmtPct(hp.throughput[1].floor.rps / hp.throughput[1].direct.rps)}, because one client waits for every extra loopback round trip and process wake-up in turn (latency-bound, not CPU-bound), so no proxy can meet an 80% target at 1 client here` : ''}. The pass-through proxy spends ${fmt(p - f, 0)} µs per call above the floor (JSON-RPC parsing and checks, routing, the upstream session)${Number.isFinite(g) ? `, the full pipeline ${fmt(g - p, 0)} µs more (governance and audit)` : ''}.`,
+      `The floor (a bare Node.js HTTP relay, no MCP) reaches ${fmtPct(ratioOf(t16.floor, t16.direct))} of direct at 16 clients with ${fmt(f, 0)} µs of CPU per call: that is what any Node.js hop costs on this machine${hp.throughput?.[1]?.floor && hp.throughput[1].direct ? `; with 1 client it reaches ${fmtPct(ratioOf(hp.throughput[1].floor, hp.throughput[1].direct))}, because one client waits for every extra loopback round trip and process wake-up in turn (latency-bound, not CPU-bound), so no proxy can meet an 80% target at 1 client here` : ''}. The pass-through proxy spends ${fmt(p - f, 0)} µs per call above the floor (JSON-RPC parsing and checks, routing, the upstream session)${Number.isFinite(g) ? `, the full pipeline ${fmt(g - p, 0)} µs more (governance and audit)` : ''}.`,
     );
   }
   const lat = hp?.latency;

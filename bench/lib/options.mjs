@@ -9,9 +9,10 @@ export const HELP = `Usage: npm run bench -- [options]
   --targets a,b             hot-path targets (default: direct,floor,passthrough,full,full-stdout,peer,peer-cli)
   --sections a,b            throughput,latency,soak,coldstart,footprint,catalog,policy,payload,micro (default: all)
   --concurrency 1,16,64     clients per throughput run
-  --duration S              seconds per throughput run (default 5; quick 2)
+  --duration S              seconds per throughput run (default 3; quick 2)
   --warmup S                warm-up seconds per target before measuring (default 2; quick 1)
-  --rounds N                interleaved rounds per concurrency; the median round is reported (default 1)
+  --rounds N                interleaved rounds per concurrency: the median round's calls/s and the median of the
+                            per-round ratios to direct are reported (default 3; quick 1)
   --latency-rate R          offered load (req/s, across 16 clients) of the fixed-rate latency runs (default 500)
   --latency-duration S      seconds per fixed-rate latency run (default 6; quick 3)
   --soak-calls N            calls of the memory soak (default 100000; quick 10000)
@@ -68,9 +69,9 @@ export function parseOptions(argv = process.argv.slice(2)) {
     targets: list(values.targets ?? 'direct,floor,passthrough,full,full-stdout,peer,peer-cli'),
     sections: new Set(list(values.sections ?? 'throughput,latency,soak,coldstart,footprint,catalog,policy,payload,micro')),
     concurrency: nums(values.concurrency ?? '1,16,64'),
-    durationS: Number(values.duration ?? (q ? 2 : 5)),
+    durationS: Number(values.duration ?? (q ? 2 : 3)),
     warmupS: Number(values.warmup ?? (q ? 1 : 2)),
-    rounds: Number(values.rounds ?? 1),
+    rounds: Number(values.rounds ?? (q ? 1 : 3)),
     latencyRate: Number(values['latency-rate'] ?? 500),
     latencyDurationS: Number(values['latency-duration'] ?? (q ? 3 : 6)),
     soakCalls: Number(values['soak-calls'] ?? (q ? 10_000 : 100_000)),

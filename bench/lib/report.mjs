@@ -1,5 +1,5 @@
 /** Verdicts against the targets, the stdout summary table and bench/REPORT.md. */
-import { fmt, fmtBytes, fmtInt, fmtPct, verdict } from './stats.mjs';
+import { fmt, fmtBytes, fmtInt, fmtPct, ratioOf, verdict } from './stats.mjs';
 
 const MiB = 2 ** 20;
 const ms = (v, d = 2) => (Number.isFinite(v) ? `${v.toFixed(d)} ms` : 'n/a');
@@ -35,10 +35,11 @@ export function verdicts(r) {
     const t = hp.throughput[c];
     if (!t.direct) continue;
     for (const [id, min] of [['passthrough', 0.8], ['full', 0.6]]) {
-      const ratio = t[id] ? t[id].rps / t.direct.rps : NaN;
+      const ratio = t[id] ? ratioOf(t[id], t.direct) : NaN;
       const name = id === 'passthrough' ? 'Pass-through throughput >= 80% of direct' : 'Full pipeline throughput >= 60% of direct';
       const bad = t[id] && (t[id].failures || t[id].crashed) ? `${fmtInt(t[id].failures)} failed calls${t[id].crashed ? ' (the proxy crashed during this run)' : ''}` : '';
-      add(`${name} (${c} clients)`, t[id] ? `${fmtPct(ratio)} (${fmtInt(t[id].rps)} vs ${fmtInt(t.direct.rps)} calls/s)` : 'not measured', t[id] ? ratio >= min && !bad : null, bad);
+      const spread = t[id]?.roundRatios?.length > 1 ? `; rounds ${t[id].roundRatios.map(fmtPct).join(', ')}` : '';
+      add(`${name} (${c} clients)`, t[id] ? `${fmtPct(ratio)} (${fmtInt(t[id].rps)} vs ${fmtInt(t.direct.rps)} calls/s)` : 'not measured', t[id] ? ratio >= min && !bad : null, `${bad}${bad && spread ? '; ' : ''}${spread ? `median of the per-round ratios${spread}` : ''}`);
     }
   }
   const cs = r.sections.coldstart;
@@ -108,7 +109,7 @@ function throughputRows(hp) {
     for (const c of cs) {
       const run = hp.throughput[c][t.id];
       const d = hp.throughput[c].direct;
-      cells.push(run ? `${fmtInt(run.rps)}${d && t.id !== 'direct' ? ` (${fmtPct(run.rps / d.rps)})` : ''}${run.failures ? ` [${run.failures} failed]` : ''}${run.crashed ? ' [crashed]' : ''}` : 'n/a');
+      cells.push(run ? `${fmtInt(run.rps)}${d && t.id !== 'direct' ? ` (${fmtPct(ratioOf(run, d))})` : ''}${run.failures ? ` [${run.failures} failed]` : ''}${run.crashed ? ' [crashed]' : ''}` : 'n/a');
     }
     return cells;
   });

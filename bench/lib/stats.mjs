@@ -53,3 +53,8 @@ export function fmtPct(ratio) {
 export function verdict(ok) {
   return ok === undefined || ok === null ? 'n/a' : ok ? 'PASS' : 'FAIL';
 }
+
+/** A target's throughput ratio to direct: the median of its per-round ratios when rounds were run, else one run's. */
+export function ratioOf(run, direct) {
+  return Number.isFinite(run?.ratioToDirect) ? run.ratioToDirect : run.rps / direct.rps;
+}

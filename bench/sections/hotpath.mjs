@@ -143,6 +143,7 @@ export async function runHotPath(ctx, log) {
               auditEndpoint: ((after.audit - before.audit) * 1000) / run.requests,
             };
             if (t.proc?.exited) run.crashed = true;
+            run.round = r;
             (rounds[t.id] ??= []).push(run);
             log(`  c=${c} ${t.id}: ${run.rps.toFixed(0)} calls/s, p50 ${run.latencyMs.p50.toFixed(2)} ms, p99 ${run.latencyMs.p99.toFixed(2)} ms${run.failures ? `, ${run.failures} FAILED` : ''}`);
           }
@@ -151,7 +152,10 @@ export async function runHotPath(ctx, log) {
         for (const [id, runs] of Object.entries(rounds)) {
           const m = median(runs.map((x) => x.rps));
           const mid = runs.reduce((best, x) => (Math.abs(x.rps - m) < Math.abs(best.rps - m) ? x : best));
-          out.throughput[c][id] = { ...mid, roundsRps: runs.map((x) => x.rps) };
+          // Ratio to direct per round (direct ran minutes apart at most, on the same machine state), then the median:
+          // a round where the machine was fast or slow for everyone cancels out.
+          const ratios = runs.map((x) => x.rps / (rounds.direct?.find((d) => d.round === x.round)?.rps ?? NaN)).filter(Number.isFinite);
+          out.throughput[c][id] = { ...mid, roundsRps: runs.map((x) => x.rps), roundRatios: ratios, ratioToDirect: ratios.length ? median(ratios) : undefined };
         }
       }
     }
