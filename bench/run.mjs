@@ -17,6 +17,7 @@ import { runHotPath } from './sections/hotpath.mjs';
 import { measureBundle, measureColdStart, measureSoak } from './sections/footprint.mjs';
 import { measureCatalog, measurePayload, measurePolicy } from './sections/scale.mjs';
 import { runMicro } from './sections/micro.mjs';
+import { measureStages } from './sections/stages.mjs';
 import { analysis, methodNotes } from './lib/notes.mjs';
 
 const opts = parseOptions();
@@ -159,6 +160,7 @@ try {
   const ctx = { opts, upstream, env: makeEnv({ upstreamUrl: upstream.url, idp, cloudwatch }) };
 
   if (opts.sections.has('throughput') || opts.sections.has('latency')) await section('hotpath', () => runHotPath(ctx, log));
+  if (opts.sections.has('stages')) await section('stages', () => measureStages(ctx, log));
   if (opts.sections.has('footprint')) await section('footprint', async () => measureBundle(ctx));
   if (opts.sections.has('coldstart')) await section('coldstart', () => measureColdStart(ctx, log));
   if (opts.sections.has('soak')) await section('soak', () => measureSoak(ctx, log));

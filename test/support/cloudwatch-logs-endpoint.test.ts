@@ -34,6 +34,24 @@ describe('loopback CloudWatch Logs endpoint (real CloudWatchLogsClient, awsJson1
     expect(described.logStreams?.[0]).toMatchObject({ logStreamName: stream, firstEventTimestamp: now, lastEventTimestamp: now + 1 });
   });
 
+  it('countOnly: accepts, counts and rejects like the service but keeps no events (benchmark runs)', async () => {
+    const counting = await LoopbackCloudWatchLogs.start({ logGroups: [group], countOnly: true });
+    try {
+      await counting.client().send(new CreateLogStreamCommand({ logGroupName: group, logStreamName: stream }));
+      const now = Date.now();
+      const res = await counting.client().send(new PutLogEventsCommand({
+        logGroupName: group, logStreamName: stream,
+        logEvents: [{ timestamp: now, message: 'a' }, { timestamp: now + 1, message: 'b' }, { timestamp: now + 3 * 3600 * 1000, message: 'too new' }],
+      }));
+      expect(res.rejectedLogEventsInfo).toBeDefined();
+      expect(counting.eventCount(group)).toBe(2);
+      expect(counting.events(group)).toEqual([]);
+      expect(ep.eventCount(group)).toBe(ep.events(group).length);
+    } finally {
+      await counting.close();
+    }
+  });
+
   it.each([
     ['more than 10,000 events', () => Array.from({ length: 10_001 }, () => ({ timestamp: Date.now(), message: 'x' })), /less than or equal to 10000/],
     ['more than 1,048,576 bytes counting 26 per event', () => {

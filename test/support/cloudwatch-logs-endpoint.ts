@@ -64,6 +64,8 @@ interface QueuedFault {
 interface StreamState {
   readonly creationTime: number;
   readonly events: StoredLogEvent[];
+  /** Events accepted (stored, or only counted with countOnly). */
+  accepted: number;
   uploadSequence: number;
 }
 
@@ -100,6 +102,12 @@ export interface LoopbackCloudWatchLogsOptions {
   readonly logGroups?: readonly string[];
   /** Verify every request's SigV4 signature against the static test credentials. @default true */
   readonly verifySignatures?: boolean;
+  /**
+   * Count accepted events instead of keeping them (`events()` then returns none; `eventCount()` still counts): for
+   * long benchmark runs, where hundreds of thousands of stored records would make this process's garbage collector
+   * compete for the shared cores (the real service's storage is not on the proxy's machine). @default false
+   */
+  readonly countOnly?: boolean;
 }
 
 /** Static credentials the endpoint accepts (test-only values). */
@@ -123,10 +131,12 @@ export class LoopbackCloudWatchLogs {
   private nextEventId = 1;
   private readonly signer: SignatureV4;
   private readonly verifySignatures: boolean;
+  private readonly countOnly: boolean;
 
   private constructor(opts: LoopbackCloudWatchLogsOptions) {
     this.region = opts.region ?? 'us-east-1';
     this.verifySignatures = opts.verifySignatures ?? true;
+    this.countOnly = opts.countOnly ?? false;
     for (const g of opts.logGroups ?? []) this.createLogGroup(g);
     this.signer = new SignatureV4({ service: 'logs', region: this.region, credentials: TEST_CREDENTIALS, sha256: NodeSha256 });
     this.server = createServer((req, res) => void this.handle(req, res));
@@ -162,6 +172,13 @@ export class LoopbackCloudWatchLogs {
     if (!group) return [];
     if (logStreamName) return [...(group.get(logStreamName)?.events ?? [])];
     return [...group.values()].flatMap((s) => s.events).sort((a, b) => Number(a.eventId) - Number(b.eventId));
+  }
+
+  /** Events accepted into a log group, all streams (also with countOnly). */
+  eventCount(logGroupName: string): number {
+    let n = 0;
+    for (const s of this.groups.get(logGroupName)?.values() ?? []) n += s.accepted;
+    return n;
   }
 
   streams(logGroupName: string): string[] {
@@ -331,7 +348,7 @@ export class LoopbackCloudWatchLogs {
           throw new ServiceError('InvalidParameterException', 'logStreamName must be 1-512 characters without : or *');
         }
         if (g.has(name)) throw new ServiceError('ResourceAlreadyExistsException', 'The specified log stream already exists');
-        g.set(name, { creationTime: Date.now(), events: [], uploadSequence: 1 });
+        g.set(name, { creationTime: Date.now(), events: [], accepted: 0, uploadSequence: 1 });
         return {};
       }
       case 'PutLogEvents':
@@ -425,7 +442,8 @@ export class LoopbackCloudWatchLogs {
         rejected.tooOldLogEventEndIndex = i + 1;
         return;
       }
-      s.events.push({ logStreamName: String(input.logStreamName), timestamp: e.timestamp, message: e.message, ingestionTime: now, eventId: String(this.nextEventId++) });
+      s.accepted++;
+      if (!this.countOnly) s.events.push({ logStreamName: String(input.logStreamName), timestamp: e.timestamp, message: e.message, ingestionTime: now, eventId: String(this.nextEventId++) });
     });
     s.uploadSequence++;
     return { nextSequenceToken: String(s.uploadSequence), ...(Object.keys(rejected).length ? { rejectedLogEventsInfo: rejected } : {}) };
