@@ -9,7 +9,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --targets a,b             hot-path targets (default: direct,floor,passthrough,full,full-stdout,peer,peer-cli)
   --sections a,b            throughput,latency,stages,soak,coldstart,footprint,catalog,policy,payload,micro (default: all)
   --concurrency 1,16,64     clients per throughput run
-  --duration S              seconds per throughput run (default 3; quick 2)
+  --duration S              seconds per throughput run (default 2, whole seconds; quick 2)
   --warmup S                warm-up seconds per target before measuring (default 2; quick 1)
   --rounds N                interleaved rounds per concurrency: the median round's calls/s and the median of the
                             per-round ratios to direct are reported (default 3; quick 1)
@@ -69,7 +69,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
     targets: list(values.targets ?? 'direct,floor,passthrough,full,full-stdout,peer,peer-cli'),
     sections: new Set(list(values.sections ?? 'throughput,latency,stages,soak,coldstart,footprint,catalog,policy,payload,micro')),
     concurrency: nums(values.concurrency ?? '1,16,64'),
-    durationS: Number(values.duration ?? (q ? 2 : 3)),
+    durationS: Number(values.duration ?? 2),
     warmupS: Number(values.warmup ?? (q ? 1 : 2)),
     rounds: Number(values.rounds ?? (q ? 1 : 3)),
     latencyRate: Number(values['latency-rate'] ?? 500),
