@@ -1,5 +1,5 @@
 /** Verdicts against the targets, the stdout summary table and bench/REPORT.md. */
-import { fmt, fmtBytes, fmtInt, fmtPct, ratioOf, verdict } from './stats.mjs';
+import { fmt, fmtBytes, fmtInt, fmtPct, median, ratioOf, verdict } from './stats.mjs';
 
 const MiB = 2 ** 20;
 const ms = (v, d = 2) => (Number.isFinite(v) ? `${v.toFixed(d)} ms` : 'n/a');
@@ -55,11 +55,22 @@ export function verdicts(r) {
   const soak = r.sections.soak;
   if (soak) {
     add('RSS after warm-up < 100 MB (full pipeline)', fmtBytes(soak.rssWarm), soak.rssWarm < 100 * 1e6, `at ready: ${fmtBytes(soak.rssStart)}${cs?.passthrough?.medianRssAtReadyBytes ? `; pass-through at ready: ${fmtBytes(cs.passthrough.medianRssAtReadyBytes)}` : ''}${cs?.nodeBaseline ? `; bare node: ${fmtBytes(cs.nodeBaseline.medianRssBytes)}` : ''}`);
-    const growth = soak.rssEnd - soak.rssWarm;
+    // Growth between samples taken in the same state: the first and last three of the ten taken under load (the
+    // after-warm-up and end figures are taken idle, 1.5 s after the load stops, and differ by whether V8 happened to
+    // collect and shrink the heap in that pause: the under-load samples of a run move by ~15 MiB either way).
+    const med3 = (xs) => median(xs.map((x) => x.rssBytes));
+    const series = soak.series ?? [];
+    const growth = series.length >= 6 ? med3(series.slice(-3)) - med3(series.slice(0, 3)) : soak.rssEnd - soak.rssWarm;
     const noise = Math.max(10 * MiB, 0.1 * soak.rssWarm);
-    const grew = Number.isFinite(growth) ? `${growth < 0 ? '-' : '+'}${fmtBytes(Math.abs(growth))} (${fmtBytes(soak.rssWarm)} -> ${fmtBytes(soak.rssEnd)})` : 'n/a';
-    const why = [soak.died, soak.failures ? `${fmtInt(soak.failures)} failed calls` : '', soak.calls < soak.targetCalls ? `${fmtInt(soak.calls)} of ${fmtInt(soak.targetCalls)} calls within the --soak-max-s limit` : ''].filter(Boolean).join('; ');
-    add(`No RSS growth across ${fmtInt(soak.calls)} calls (beyond noise: max(10 MiB, 10%))`, grew, Number.isFinite(growth) && growth <= noise && soak.failures === 0 && !soak.died, why);
+    const sign = (b) => `${b < 0 ? '-' : '+'}${fmtBytes(Math.abs(b))}`;
+    const grew = Number.isFinite(growth)
+      ? series.length >= 6
+        ? `${sign(growth)} (${fmtBytes(med3(series.slice(0, 3)))} -> ${fmtBytes(med3(series.slice(-3)))}, under load)`
+        : `${sign(growth)} (${fmtBytes(soak.rssWarm)} -> ${fmtBytes(soak.rssEnd)})`
+      : 'n/a';
+    const idle = Number.isFinite(soak.rssEnd) ? `idle after warm-up ${fmtBytes(soak.rssWarm)}, idle at the end ${fmtBytes(soak.rssEnd)}` : '';
+    const why = [soak.died, soak.failures ? `${fmtInt(soak.failures)} failed calls` : '', soak.calls < soak.targetCalls ? `${fmtInt(soak.calls)} of ${fmtInt(soak.targetCalls)} calls within the --soak-max-s limit` : '', idle].filter(Boolean).join('; ');
+    add(`No RSS growth across ${fmtInt(soak.calls)} calls (median of the last 3 vs first 3 of 10 samples under load; beyond noise: max(10 MiB, 10%))`, grew, Number.isFinite(growth) && growth <= noise && soak.failures === 0 && !soak.died, why);
   }
   const cat = (r.sections.catalog ?? []).filter((x) => !x.error);
   if (cat.length >= 2) {
