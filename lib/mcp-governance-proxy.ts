@@ -314,7 +314,7 @@ export class McpGovernanceProxy extends Construct {
     if (props.logLevel) environmentVariables.MCP_PROXY_LOG_LEVEL = props.logLevel.toString();
     for (const dv of ext.values) environmentVariables[dv.variable] = dv.value;
     // The stamp the synth-time check printed for these policies (see validateAtSynth): start-up then skips the Cedar
-    // schema validation the same bundle already did on the same policies (docs/CONSTRUCT.md, "Synth-time check").
+    // schema validation the same bundle already did on the same policies (docs/CONSTRUCT.md, "Synth-time validation").
     // Without a stamp (no bundle: synth fails in validation anyway) the value says so and start-up validates.
     environmentVariables.MCP_PROXY_CONFIG_CHECKED = Lazy.string({
       produce: () => (this.staged.bundlePresent ? this.synthCheck().policiesChecked : undefined) ?? 'unchecked',

@@ -53,7 +53,7 @@ const common = {
 };
 
 /**
- * The AWS SDK (~550 KiB minified; the runtime imports it only dynamically, when a configuration calls AWS: CloudWatch
+ * The AWS SDK (~625 KiB minified; the runtime imports it only dynamically, when a configuration calls AWS: CloudWatch
  * audit, SigV4 or AgentCore upstream auth, Secrets Manager keys) goes to its own file beside the entry,
  * assets/runtime/aws-sdk.js, required on first use. A configuration that never calls AWS no longer parses it at
  * start-up (~50 ms of a cold start on this project's bench machine). Each package in it is evaluated on first access,
