@@ -205,6 +205,8 @@ export class McpGovernanceProxy extends Construct {
 
   private readonly inbound: InboundAuthBinding;
   private readonly staged: StagedAsset;
+  /** The synth-time check's result (see synthCheck). */
+  private checkResult?: CheckResult;
   private readonly bundleDir: string;
   private readonly deployValues: DeployValue[];
   private readonly complianceBase: Omit<ComplianceModel, 'configDigest'>;
@@ -608,10 +610,14 @@ export class McpGovernanceProxy extends Construct {
     return dashboard;
   }
 
-  /** The runtime's own `check` on the staged configuration (cached per bundle, configuration and stand-ins). */
+  /**
+   * The runtime's own `check` on the staged configuration, run once per construct: validation and the
+   * MCP_PROXY_CONFIG_CHECKED value both use it (runCheck's own cache would still re-read and hash the bundle).
+   */
   private synthCheck(): CheckResult {
     const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
-    return runCheck(this.staged.directory, this.staged.configFile, env);
+    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env);
+    return this.checkResult;
   }
 
   /** Synth-time validation: the runtime's own `check` on the staged configuration, then the compliance report. */

@@ -64,7 +64,7 @@ export function analysis(r) {
   if (lat?.direct && lat?.full && lat?.['full-stdout']) {
     const a = (id, p) => lat[id].latencyMs[p] - lat.direct.latencyMs[p];
     out.push(
-      `Audit destination: with the audit records on stdout instead of the loopback CloudWatch Logs endpoint, the full pipeline adds ${fmt(a('full-stdout', 'p50'), 3)} ms at p50 and ${fmt(a('full-stdout', 'p99'), 3)} ms at p99 (vs ${fmt(a('full', 'p50'), 3)} / ${fmt(a('full', 'p99'), 3)} ms with the endpoint): the endpoint decoding, verifying and storing each batch on the same 2 cores, once per flush, is what the tail measures there.`,
+      `Audit destination: with the audit records on stdout instead of the loopback CloudWatch Logs endpoint, the full pipeline adds ${fmt(a('full-stdout', 'p50'), 3)} ms at p50 and ${fmt(a('full-stdout', 'p99'), 3)} ms at p99 (vs ${fmt(a('full', 'p50'), 3)} / ${fmt(a('full', 'p99'), 3)} ms with the endpoint): the endpoint decoding, verifying and acknowledging each batch on the same 2 cores, once per flush, is what the tail measures there.`,
     );
   }
   if (lat?.direct && lat?.passthrough && lat?.full) {

@@ -60,14 +60,10 @@ export function verdicts(r) {
     // collect and shrink the heap in that pause: the under-load samples of a run move by ~15 MiB either way).
     const med3 = (xs) => median(xs.map((x) => x.rssBytes));
     const series = soak.series ?? [];
-    const growth = series.length >= 6 ? med3(series.slice(-3)) - med3(series.slice(0, 3)) : soak.rssEnd - soak.rssWarm;
+    const [from, to, state] = series.length >= 6 ? [med3(series.slice(0, 3)), med3(series.slice(-3)), ', under load'] : [soak.rssWarm, soak.rssEnd, ''];
+    const growth = to - from;
     const noise = Math.max(10 * MiB, 0.1 * soak.rssWarm);
-    const sign = (b) => `${b < 0 ? '-' : '+'}${fmtBytes(Math.abs(b))}`;
-    const grew = Number.isFinite(growth)
-      ? series.length >= 6
-        ? `${sign(growth)} (${fmtBytes(med3(series.slice(0, 3)))} -> ${fmtBytes(med3(series.slice(-3)))}, under load)`
-        : `${sign(growth)} (${fmtBytes(soak.rssWarm)} -> ${fmtBytes(soak.rssEnd)})`
-      : 'n/a';
+    const grew = Number.isFinite(growth) ? `${growth < 0 ? '-' : '+'}${fmtBytes(Math.abs(growth))} (${fmtBytes(from)} -> ${fmtBytes(to)}${state})` : 'n/a';
     const idle = Number.isFinite(soak.rssEnd) ? `idle after warm-up ${fmtBytes(soak.rssWarm)}, idle at the end ${fmtBytes(soak.rssEnd)}` : '';
     const why = [soak.died, soak.failures ? `${fmtInt(soak.failures)} failed calls` : '', soak.calls < soak.targetCalls ? `${fmtInt(soak.calls)} of ${fmtInt(soak.targetCalls)} calls within the --soak-max-s limit` : '', idle].filter(Boolean).join('; ');
     add(`No RSS growth across ${fmtInt(soak.calls)} calls (median of the last 3 vs first 3 of 10 samples under load; beyond noise: max(10 MiB, 10%))`, grew, Number.isFinite(growth) && growth <= noise && soak.failures === 0 && !soak.died, why);
