@@ -87,6 +87,17 @@ export function fullConfig(env, port, { extraRules = 0 } = {}) {
 }
 
 /**
+ * The full pipeline whose policy also holds a generic permit (one that names no target: here, for an admin group the
+ * bench caller is not in). Every catalog entry is then in some permit's scope, so a list evaluates Cedar for each of
+ * them; with only target-scoped permits (fullConfig) the entries no permit names are hidden without evaluation.
+ */
+export function fullGenericPermitConfig(env, port) {
+  const cfg = fullConfig(env, port);
+  cfg.accessControl.ruleSets[0].rules.push({ id: 'bench-admins-everything', effect: 'permit', groups: ['bench-admins'] });
+  return cfg;
+}
+
+/**
  * (c') the full pipeline with its audit records on stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint,
  * whose own CPU competes with everything else on the benchmark machine (on AWS that work is the service's).
  */

@@ -79,6 +79,7 @@ export function verdicts(r) {
     add(`Start-to-ready no worse than linear (${b.tools}/${a.tools} tools = ${size}x)`, `${fmt(disc, 1)}x (${ms(a.passthrough.wallReadyMs, 0)} -> ${ms(b.passthrough.wallReadyMs, 0)})`, disc <= size, `discovery alone (listening -> ready): ${ms(a.passthrough.discoveryMs, 0)} -> ${ms(b.passthrough.discoveryMs, 0)}, ${fmt(discOnly, 1)}x`);
     add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, pass-through)`, `${fmt(list, 1)}x`, list <= size);
     if (a.full && b.full) add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, full: Cedar-filtered)`, `${fmt(b.full.p50 / a.full.p50, 1)}x`, b.full.p50 / a.full.p50 <= size);
+    if (a.fullGeneric && b.fullGeneric) add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, full with a generic permit: Cedar for every entry)`, `${fmt(b.fullGeneric.p50 / a.fullGeneric.p50, 1)}x`, b.fullGeneric.p50 / a.fullGeneric.p50 <= size);
   }
   const pol = (r.sections.policy ?? []).filter((x) => !x.error);
   if (pol.length >= 2) {
@@ -325,16 +326,17 @@ export function reportMarkdown(r) {
   if (cat) {
     L.push('### Catalog size (one upstream with N tools)');
     L.push('');
-    L.push('Ready = spawn-to-ready of the proxy (includes process start); discovery = the wait between the "listening" and "ready" log lines (upstream initialize + tools/list + catalog build). tools/list p50 at 1 client; the full pipeline filters the list through Cedar (the bench caller may see 2 tools).');
+    L.push('Ready = spawn-to-ready of the proxy (includes process start); discovery = the wait between the "listening" and "ready" log lines (upstream initialize + tools/list + catalog build). tools/list p50 at 1 client; the full pipeline filters the list through Cedar (the bench caller may see 2 tools). Its policy permits by tool name, so entries no permit names are hidden without a Cedar evaluation; "full, generic permit" adds one permit that names no tool (for a group the caller is not in), which puts every entry in scope: Cedar evaluates each one, the cost of a policy such as "admins may call anything".');
     L.push('');
-    L.push(table(['tools', 'ready / discovery (pass-through)', 'ready / discovery (full)', 'tools/list direct', 'tools/list pass-through', 'tools/list full', 'visible (pass-through / full)', 'list bytes (pass-through)', 'RSS at ready (pass-through / full)'], cat.map((c) => c.error ? [fmtInt(c.tools), c.error, '', '', '', '', '', '', ''] : [
-      fmtInt(c.tools), `${ms(c.passthrough.wallReadyMs, 0)} / ${ms(c.passthrough.discoveryMs, 0)}`, `${ms(c.full.wallReadyMs, 0)} / ${ms(c.full.discoveryMs, 0)}`, ms(c.direct.p50, 2), ms(c.passthrough.p50, 2), ms(c.full.p50, 2), `${c.passthrough.visibleTools} / ${c.full.visibleTools}`, fmtBytes(c.passthrough.responseBytes), `${fmtBytes(c.passthrough.rssAtReadyBytes)} / ${fmtBytes(c.full.rssAtReadyBytes)}`])));
+    const generic = (c) => (c.fullGeneric ? ms(c.fullGeneric.p50, 2) : 'n/a');
+    L.push(table(['tools', 'ready / discovery (pass-through)', 'ready / discovery (full)', 'tools/list direct', 'tools/list pass-through', 'tools/list full', 'tools/list full, generic permit', 'visible (pass-through / full / generic)', 'list bytes (pass-through)', 'RSS at ready (pass-through / full)'], cat.map((c) => c.error ? [fmtInt(c.tools), c.error, '', '', '', '', '', '', '', ''] : [
+      fmtInt(c.tools), `${ms(c.passthrough.wallReadyMs, 0)} / ${ms(c.passthrough.discoveryMs, 0)}`, `${ms(c.full.wallReadyMs, 0)} / ${ms(c.full.discoveryMs, 0)}`, ms(c.direct.p50, 2), ms(c.passthrough.p50, 2), ms(c.full.p50, 2), generic(c), `${c.passthrough.visibleTools} / ${c.full.visibleTools} / ${c.fullGeneric?.visibleTools ?? 'n/a'}`, fmtBytes(c.passthrough.responseBytes), `${fmtBytes(c.passthrough.rssAtReadyBytes)} / ${fmtBytes(c.full.rssAtReadyBytes)}`])));
     const ok = cat.filter((c) => !c.error);
     if (ok.length >= 2) {
       const a = ok[0];
       const b = ok[ok.length - 1];
       L.push('');
-      L.push(`Growth ${fmtInt(b.tools)}/${fmtInt(a.tools)} tools (${fmtInt(b.tools / a.tools)}x the work): ready ${fmt(b.passthrough.wallReadyMs / a.passthrough.wallReadyMs, 1)}x (pass-through), ${fmt(b.full.wallReadyMs / a.full.wallReadyMs, 1)}x (full); discovery alone ${fmt(b.passthrough.discoveryMs / Math.max(1, a.passthrough.discoveryMs), 1)}x (pass-through), ${fmt(b.full.discoveryMs / Math.max(1, a.full.discoveryMs), 1)}x (full); tools/list ${fmt(b.direct.p50 / a.direct.p50, 1)}x direct, ${fmt(b.passthrough.p50 / a.passthrough.p50, 1)}x pass-through, ${fmt(b.full.p50 / a.full.p50, 1)}x full. Linear would be ${fmtInt(b.tools / a.tools)}x; a fixed start-up cost makes the small-catalog figure a floor, so ratios well under linear are expected.`);
+      L.push(`Growth ${fmtInt(b.tools)}/${fmtInt(a.tools)} tools (${fmtInt(b.tools / a.tools)}x the work): ready ${fmt(b.passthrough.wallReadyMs / a.passthrough.wallReadyMs, 1)}x (pass-through), ${fmt(b.full.wallReadyMs / a.full.wallReadyMs, 1)}x (full); discovery alone ${fmt(b.passthrough.discoveryMs / Math.max(1, a.passthrough.discoveryMs), 1)}x (pass-through), ${fmt(b.full.discoveryMs / Math.max(1, a.full.discoveryMs), 1)}x (full); tools/list ${fmt(b.direct.p50 / a.direct.p50, 1)}x direct, ${fmt(b.passthrough.p50 / a.passthrough.p50, 1)}x pass-through, ${fmt(b.full.p50 / a.full.p50, 1)}x full${a.fullGeneric && b.fullGeneric ? `, ${fmt(b.fullGeneric.p50 / a.fullGeneric.p50, 1)}x full with a generic permit` : ''}. Linear would be ${fmtInt(b.tools / a.tools)}x; a fixed start-up cost makes the small-catalog figure a floor, so ratios well under linear are expected.`);
     }
     L.push('');
   }

@@ -2,7 +2,7 @@
  * Scale with work: catalog size (discovery = ready time, tools/list latency), policy size (call latency through the
  * proxy with N Cedar rules) and payload size (result bytes through redaction, end to end).
  */
-import { SMALL_CALL, accessOnlyConfig, fullConfig, passthroughConfig, redactOnlyConfig } from '../scenarios.mjs';
+import { SMALL_CALL, accessOnlyConfig, fullConfig, fullGenericPermitConfig, passthroughConfig, redactOnlyConfig } from '../scenarios.mjs';
 import { runLoad, toolsCallBody, toolsListBody, post } from '../lib/load.mjs';
 import { freePort, rssBytes } from '../lib/proc.mjs';
 import { startProxy, startUpstream } from '../lib/targets.mjs';
@@ -35,7 +35,8 @@ export async function measureCatalog(ctx, log) {
     const row = { tools: n };
     try {
       row.direct = await listLatency(up.url, {}, amount, ctx.opts.sampleMaxS);
-      for (const [id, make, headers] of [['passthrough', passthroughConfig, {}], ['full', fullConfig, auth]]) {
+      // fullGeneric: the same caller and visible tools, but a generic permit puts every entry in scope (Cedar for each).
+      for (const [id, make, headers] of [['passthrough', passthroughConfig, {}], ['full', fullConfig, auth], ['fullGeneric', fullGenericPermitConfig, auth]]) {
         const port = await freePort();
         const p = await startProxy(env, make(env, port), { name: `catalog-${id}-${n}`, timeoutMs: 120_000 });
         try {
@@ -44,7 +45,7 @@ export async function measureCatalog(ctx, log) {
           await p.stop();
         }
       }
-      log(`  catalog ${n}: ready ${row.passthrough.wallReadyMs.toFixed(0)} ms (discovery ${row.passthrough.discoveryMs} ms); tools/list p50 direct ${row.direct.p50.toFixed(2)} / pass-through ${row.passthrough.p50.toFixed(2)} / full ${row.full.p50.toFixed(2)} ms`);
+      log(`  catalog ${n}: ready ${row.passthrough.wallReadyMs.toFixed(0)} ms (discovery ${row.passthrough.discoveryMs} ms); tools/list p50 direct ${row.direct.p50.toFixed(2)} / pass-through ${row.passthrough.p50.toFixed(2)} / full ${row.full.p50.toFixed(2)} / full with a generic permit ${row.fullGeneric.p50.toFixed(2)} ms`);
     } catch (e) {
       row.error = e.message.split('\n')[0].slice(0, 300);
       log(`  catalog ${n}: ${row.error}`);

@@ -441,3 +441,51 @@ describe('access control: the synth-time check stamp (MCP_PROXY_CONFIG_CHECKED)'
     expect(policiesCheckedStamp(a)).not.toBe(policiesCheckedStamp(c));
   });
 });
+
+describe('lists: targets no permit can apply to are hidden without asking Cedar', () => {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const cedarModule = require('@cedar-policy/cedar-wasm/nodejs') as typeof import('@cedar-policy/cedar-wasm/nodejs');
+  const catalog = Array.from({ length: 200 }, (_, i) => tool('big', `tool_${i}`, i % 2 ? { readOnlyHint: true } : { destructiveHint: true }));
+  const devs = jwtCaller('dev-1', ['dev']);
+
+  afterEach(() => jest.restoreAllMocks());
+
+  it('evaluates only the targets some permit names; the list is what calls allow', async () => {
+    const stage = await createAccessControlStage(
+      acl({
+        enabled: true,
+        ruleSets: [
+          {
+            name: 'big',
+            rules: [
+              { id: 'dev-some', effect: 'permit', actions: ['tools/call'], groups: ['dev'], tools: ['tool_1', 'tool_2', 'tool_3'] },
+              { id: 'ops-one', effect: 'permit', actions: ['tools/call'], groups: ['ops'], tools: ['tool_5'] },
+              { id: 'no-destructive', effect: 'forbid', actions: ['tools/call'], annotations: { destructiveHint: true } },
+            ],
+          },
+        ],
+      }),
+      memoryLog().log,
+    );
+    const spy = jest.spyOn(cedarModule, 'statefulIsAuthorized');
+    // tool_2 is destructive: in a permit's scope, evaluated, and forbidden.
+    expect(await listed(stage, devs, catalog)).toEqual(['big__tool_1', 'big__tool_3']);
+    expect(spy).toHaveBeenCalledTimes(4); // tool_1, tool_2, tool_3 and tool_5, not the other 196
+    spy.mockClear();
+    const callable: string[] = [];
+    for (const t of catalog) if ((await call(stage, devs, t)).outcome === 'allow') callable.push(t.exposedName);
+    expect(callable).toEqual(['big__tool_1', 'big__tool_3']);
+    expect(spy.mock.calls.length).toBeGreaterThanOrEqual(catalog.length); // calls still evaluate (the audit names the forbid)
+  });
+
+  it('a generic permit (no target named) keeps every target evaluated', async () => {
+    const stage = await createAccessControlStage(
+      acl({ enabled: true, ruleSets: [{ name: 'g', rules: [{ id: 'admins', effect: 'permit', groups: ['admin'] }] }] }),
+      memoryLog().log,
+    );
+    const spy = jest.spyOn(cedarModule, 'statefulIsAuthorized');
+    expect(await listed(stage, devs, catalog)).toEqual([]);
+    expect(spy).toHaveBeenCalledTimes(catalog.length);
+    expect(await listed(stage, jwtCaller('a-1', ['admin']), catalog)).toHaveLength(catalog.length);
+  });
+});

@@ -92,7 +92,7 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
   const principal = fc.subarray(groups).map((g) => jwtCaller(`p-${g.join('')}`, g));
 
   it('for random rules, callers, actions and targets', () => {
-    const seen = { allow: 0, deny: 0 };
+    const seen = { allow: 0, deny: 0, noPermit: 0 };
     fc.assert(
       fc.property(fc.array(rule, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.array(principal, { minLength: 1, maxLength: 2 }), (rules, manyGeneric, callers) => {
         // Many generic policies (> 64) take the "evaluate separately and combine" path; few are folded into slices.
@@ -111,6 +111,11 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
               const b = sliced.evaluate(req, action, entry);
               expect([b.allow, [...b.policyIds].sort()]).toEqual([a.allow, [...a.policyIds].sort()]);
               seen[a.allow ? 'allow' : 'deny']++;
+              // mayPermit false promises deny (visibility skips Cedar on it).
+              if (!sliced.mayPermit(action, entry)) {
+                expect(a.allow).toBe(false);
+                seen.noPermit++;
+              }
             }
           }
         }
@@ -120,5 +125,6 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
     // The property saw both answers many times (it would be vacuous otherwise).
     expect(seen.allow).toBeGreaterThan(5);
     expect(seen.deny).toBeGreaterThan(5);
+    expect(seen.noPermit).toBeGreaterThan(5);
   });
 });

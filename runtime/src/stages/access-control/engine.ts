@@ -44,6 +44,8 @@ export class PolicySetEvaluator {
   private readonly setId: string;
   private readonly forbids: ReadonlySet<string>;
   readonly size: number;
+  /** Whether the set has a permit policy: without one, every answer is deny (Cedar denies by default). */
+  readonly hasPermit: boolean;
 
   /** `setId` names the pre-parsed set inside cedar-wasm; pre-parsing again under the same id replaces it. */
   constructor(label: string, policies: readonly CompiledPolicy[], setId = `mcp-proxy/${label}/${nextSetId++}`) {
@@ -59,6 +61,7 @@ export class PolicySetEvaluator {
     if (res.type !== 'success') throw new Error(`cannot pre-parse policy set ${label}: ${messages(res.errors)}`);
     this.forbids = forbids;
     this.size = policies.length;
+    this.hasPermit = forbids.size < policies.length;
   }
 
   evaluate(req: CedarRequest): Evaluation {
@@ -162,6 +165,16 @@ export class SlicedPolicySet {
     return combine(generic.evaluator.evaluate(req), slice.evaluate(req));
   }
 
+  /**
+   * Whether a permit policy can apply to this action and target. When none can, `evaluate` answers deny whatever the
+   * request: a caller needing only allow/deny (visibility) skips the evaluation. (Calls still evaluate: the audit
+   * record names the forbids that applied.)
+   */
+  mayPermit(action: AccessAction, entry: CatalogEntry): boolean {
+    const generic = this.generic.get(action)!;
+    return generic.evaluator.hasPermit || (this.slice(action, entry)?.hasPermit ?? false);
+  }
+
   /** The pre-parsed set of this target's own policies (with the generic ones folded in when few), or null if none. */
   private slice(action: AccessAction, entry: CatalogEntry): PolicySetEvaluator | null {
     const key = `${action}\u0000${entry.kind}\u0000${entry.upstream}\u0000${entry.name}`;
@@ -247,6 +260,11 @@ export class ArgumentPolicies {
       this.slices.set(key, s);
     }
     return s;
+  }
+
+  /** Whether a permit among the argument policies can apply to this action and target (see SlicedPolicySet.mayPermit). */
+  mayPermit(action: AccessAction, entry: CatalogEntry): boolean {
+    return this.slice(action, entry)?.hasPermit ?? false;
   }
 
   /**

@@ -153,8 +153,11 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
    * `callerKey` identifies the caller entity (its JSON) for remembering partial evaluations.
    */
   const visible = (requestId: string, caller: ReturnType<typeof callerEntity>, callerKey: string, entry: CatalogEntry): boolean => {
-    const target = targetEntity(entry);
     const action = ACTION_FOR_KIND[entry.kind];
+    // No permit can apply to this target, with or without arguments: hidden whatever Cedar would say about forbids.
+    // (In a large catalog most targets are usually outside every permit's scope: a 10,000-tool list evaluated each.)
+    if (!argumentFree.mayPermit(action, entry) && !argumentPolicies.mayPermit(action, entry)) return false;
+    const target = targetEntity(entry);
     const base = { principal: caller.uid, action: actionUid(action), resource: target.uid, entities: [caller, target] };
     const exact = argumentFree.evaluate({ ...base, context: {} }, action, entry);
     logErrors('policy evaluation error (visibility; a failing forbid hides the entry)', requestId, entry, exact.errored, exact.failure);
