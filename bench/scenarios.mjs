@@ -87,13 +87,15 @@ export function fullConfig(env, port, { extraRules = 0 } = {}) {
 }
 
 /**
- * The full pipeline whose policy also holds a generic permit (one that names no target: here, for an admin group the
- * bench caller is not in). Every catalog entry is then in some permit's scope, so a list evaluates Cedar for each of
- * them; with only target-scoped permits (fullConfig) the entries no permit names are hidden without evaluation.
+ * The full pipeline whose policy also holds a generic permit (one that names no tool) that the bench caller meets and
+ * whose condition reads the target (`resource.name like "report_*"`; no bench tool matches, so the same two tools stay
+ * visible). Such a permit might apply to any entry, so a list evaluates Cedar for each of them: the worst case. With
+ * only tool-scoped permits (fullConfig), or generic ones the caller cannot meet, the entries no permit can apply to
+ * are hidden without an evaluation.
  */
 export function fullGenericPermitConfig(env, port) {
   const cfg = fullConfig(env, port);
-  cfg.accessControl.ruleSets[0].rules.push({ id: 'bench-admins-everything', effect: 'permit', groups: ['bench-admins'] });
+  cfg.accessControl.ruleSets[0].rules.push({ id: 'bench-reports', effect: 'permit', actions: ['tools/call'], groups: [BENCH_GROUP], when: 'resource.name like "report_*"' });
   return cfg;
 }
 

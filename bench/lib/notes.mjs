@@ -94,9 +94,9 @@ export function analysis(r) {
   if (big && big.tools >= 1000) {
     const perEntry = (x) => fmt(((x.p50 - big.passthrough.p50) * 1000) / big.tools, 1);
     const generic = big.fullGeneric
-      ? ` With a generic permit in the policy every entry is in scope and Cedar evaluates each: ${perEntry(big.fullGeneric)} µs per entry (${fmt(big.fullGeneric.p50, 1)} ms p50).`
+      ? ` With a generic permit that the caller meets and that reads the target, any entry might be permitted and Cedar evaluates each: ${perEntry(big.fullGeneric)} µs per entry (${fmt(big.fullGeneric.p50, 1)} ms p50).`
       : '';
-    out.push(`tools/list with ${big.tools.toLocaleString('en-US')} tools: with permits that name their tools, the full pipeline hides the entries no permit names without asking Cedar and evaluates the rest, ${perEntry(big.full)} µs per entry on top of pass-through (${fmt(big.passthrough.p50, 1)} ms -> ${fmt(big.full.p50, 1)} ms p50).${generic}`);
+    out.push(`tools/list with ${big.tools.toLocaleString('en-US')} tools: with permits that name their tools, the full pipeline hides the entries no permit can apply to without asking Cedar and evaluates the rest, ${perEntry(big.full)} µs per entry on top of pass-through (${fmt(big.passthrough.p50, 1)} ms -> ${fmt(big.full.p50, 1)} ms p50).${generic}`);
   }
   const pay = r.sections.payload?.rows ?? [];
   const micro = r.sections.micro?.redact ?? [];

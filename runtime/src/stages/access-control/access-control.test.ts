@@ -478,14 +478,41 @@ describe('lists: targets no permit can apply to are hidden without asking Cedar'
     expect(spy.mock.calls.length).toBeGreaterThanOrEqual(catalog.length); // calls still evaluate (the audit names the forbid)
   });
 
-  it('a generic permit (no target named) keeps every target evaluated', async () => {
+  it('a generic permit (no target named) is asked once per caller with the target unknown', async () => {
     const stage = await createAccessControlStage(
-      acl({ enabled: true, ruleSets: [{ name: 'g', rules: [{ id: 'admins', effect: 'permit', groups: ['admin'] }] }] }),
+      acl({
+        enabled: true,
+        ruleSets: [
+          {
+            name: 'g',
+            rules: [
+              { id: 'admins', effect: 'permit', groups: ['admin'] },
+              { id: 'dev-some', effect: 'permit', actions: ['tools/call'], groups: ['dev'], tools: ['tool_1'] },
+              { id: 'no-destructive', effect: 'forbid', actions: ['tools/call'], groups: ['dev'], annotations: { destructiveHint: true } },
+            ],
+          },
+        ],
+      }),
       memoryLog().log,
     );
-    const spy = jest.spyOn(cedarModule, 'statefulIsAuthorized');
-    expect(await listed(stage, devs, catalog)).toEqual([]);
-    expect(spy).toHaveBeenCalledTimes(catalog.length);
+    const full = jest.spyOn(cedarModule, 'statefulIsAuthorized');
+    const partial = jest.spyOn(cedarModule, 'isAuthorizedPartial');
+    // A developer cannot meet the admin permit whatever the tool: only tool_1 (named by a permit) is evaluated.
+    expect(await listed(stage, devs, catalog)).toEqual(['big__tool_1']);
+    expect([full.mock.calls.length, partial.mock.calls.length]).toEqual([1, 1]);
+    await listed(stage, devs, catalog);
+    expect([full.mock.calls.length, partial.mock.calls.length]).toEqual([2, 1]); // the caller's answer is remembered
+    // An admin meets it: every tool is evaluated (and shown).
+    full.mockClear();
     expect(await listed(stage, jwtCaller('a-1', ['admin']), catalog)).toHaveLength(catalog.length);
+    expect(full).toHaveBeenCalledTimes(catalog.length);
+    // A permit that depends on the target (annotations) might apply to any tool: every tool is evaluated.
+    const byAnnotation = await createAccessControlStage(
+      acl({ enabled: true, ruleSets: [{ name: 'a', rules: [{ id: 'read-only', effect: 'permit', groups: ['dev'], annotations: { readOnlyHint: true } }] }] }),
+      memoryLog().log,
+    );
+    full.mockClear();
+    expect(await listed(byAnnotation, devs, catalog)).toHaveLength(catalog.length / 2);
+    expect(full).toHaveBeenCalledTimes(catalog.length);
   });
 });

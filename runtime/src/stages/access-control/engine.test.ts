@@ -92,7 +92,7 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
   const principal = fc.subarray(groups).map((g) => jwtCaller(`p-${g.join('')}`, g));
 
   it('for random rules, callers, actions and targets', () => {
-    const seen = { allow: 0, deny: 0, noPermit: 0 };
+    const seen = { allow: 0, deny: 0, noPermit: 0, noPermitForCaller: 0 };
     fc.assert(
       fc.property(fc.array(rule, { minLength: 1, maxLength: 12 }), fc.boolean(), fc.array(principal, { minLength: 1, maxLength: 2 }), (rules, manyGeneric, callers) => {
         // Many generic policies (> 64) take the "evaluate separately and combine" path; few are folded into slices.
@@ -111,10 +111,14 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
               const b = sliced.evaluate(req, action, entry);
               expect([b.allow, [...b.policyIds].sort()]).toEqual([a.allow, [...a.policyIds].sort()]);
               seen[a.allow ? 'allow' : 'deny']++;
-              // mayPermit false promises deny (visibility skips Cedar on it).
-              if (!sliced.mayPermit(action, entry)) {
+              // mayPermit false promises deny (visibility skips Cedar on it), by target alone and for this caller.
+              const who = { principal: caller.uid, action: actionUid(action), entities: [caller], key: JSON.stringify(caller) };
+              const forCaller = sliced.mayPermit(action, entry, who);
+              if (forCaller) expect(sliced.mayPermit(action, entry)).toBe(true); // the caller can only narrow it
+              if (!forCaller) {
                 expect(a.allow).toBe(false);
                 seen.noPermit++;
+                if (sliced.mayPermit(action, entry)) seen.noPermitForCaller++;
               }
             }
           }
@@ -126,5 +130,6 @@ describe('SlicedPolicySet decides exactly as one policy set over every policy (p
     expect(seen.allow).toBeGreaterThan(5);
     expect(seen.deny).toBeGreaterThan(5);
     expect(seen.noPermit).toBeGreaterThan(5);
+    expect(seen.noPermitForCaller).toBeGreaterThan(5); // generic permits this caller cannot meet were ruled out
   });
 });

@@ -123,6 +123,17 @@ const ACTIONS: readonly AccessAction[] = ['tools/call', 'resources/read', 'promp
 const INLINE_GENERIC_MAX = 64;
 /** Bound on cached (action, target) slices; the cache starts over beyond it. */
 const MAX_SLICES = 10_000;
+/** Bound on remembered (action, caller) answers about generic permits; the memory starts over beyond it. */
+const MAX_GENERIC_CALLERS = 10_000;
+
+/** A caller for a decision with the target unknown: its entity (and uid), the action's uid, and a key naming it. */
+export interface PartialCaller {
+  readonly principal: EntityUidJson;
+  readonly action: EntityUidJson;
+  readonly entities: EntityJson[];
+  /** Identifies the caller entity (its JSON): answers are remembered under it. */
+  readonly key: string;
+}
 
 /**
  * A policy set evaluated per (action, target) against only the policies whose scope can match them, so a decision
@@ -136,6 +147,10 @@ export class SlicedPolicySet {
   private readonly generic = new Map<AccessAction, { evaluator: PolicySetEvaluator; policies: readonly CompiledPolicy[] }>();
   private readonly specific: CompiledPolicy[] = [];
   private readonly slices = new Map<string, PolicySetEvaluator | null>();
+  /** Per (action, target): whether a permit that names targets can apply. */
+  private readonly targetPermits = new Map<string, boolean>();
+  /** Per (action, caller): whether a generic permit can apply to the caller (see mayPermit). */
+  private readonly genericPermits = new Map<string, boolean>();
   private readonly bySignature = new Map<string, PolicySetEvaluator>();
   private readonly instance = nextSetId++;
   readonly size: number;
@@ -166,18 +181,65 @@ export class SlicedPolicySet {
   }
 
   /**
-   * Whether a permit policy can apply to this action and target. When none can, `evaluate` answers deny whatever the
-   * request: a caller needing only allow/deny (visibility) skips the evaluation. (Calls still evaluate: the audit
-   * record names the forbids that applied.)
+   * Whether a permit policy can apply to this action and target (and, given `who`, to this caller). When none can,
+   * `evaluate` answers deny whatever the request: a caller needing only allow/deny (visibility) skips the evaluation.
+   * (Calls still evaluate: the audit record names the forbids that applied.)
+   *
+   * Permits that name targets are matched by scope. Generic permits (naming no target) are asked once per caller and
+   * action, with the target unknown (Cedar partial evaluation): one that is false for this caller whatever the target
+   * (e.g. `principal.groups.contains("admins")` for a non-admin) cannot apply; one that is satisfied, depends on the
+   * target, or raised an error might.
    */
-  mayPermit(action: AccessAction, entry: CatalogEntry): boolean {
+  mayPermit(action: AccessAction, entry: CatalogEntry, who?: PartialCaller): boolean {
+    if (this.targetMayPermit(action, entry)) return true;
     const generic = this.generic.get(action)!;
-    return generic.evaluator.hasPermit || (this.slice(action, entry)?.hasPermit ?? false);
+    if (!generic.evaluator.hasPermit) return false;
+    return who === undefined || this.genericMayPermit(action, generic.policies, who);
+  }
+
+  private targetMayPermit(action: AccessAction, entry: CatalogEntry): boolean {
+    const key = sliceKey(action, entry);
+    let may = this.targetPermits.get(key);
+    if (may === undefined) {
+      may = this.specific.some((p) => p.effect === 'permit' && inScope(p.scope, action, entry));
+      if (this.targetPermits.size >= MAX_SLICES) this.targetPermits.clear();
+      this.targetPermits.set(key, may);
+    }
+    return may;
+  }
+
+  private genericMayPermit(action: AccessAction, policies: readonly CompiledPolicy[], who: PartialCaller): boolean {
+    const key = `${action}\u0000${who.key}`;
+    let may = this.genericPermits.get(key);
+    if (may === undefined) {
+      const permits: Record<string, string> = {};
+      for (const p of policies) if (p.effect === 'permit') permits[p.id] = p.text;
+      may = true;
+      try {
+        const ans = cedarWasm().isAuthorizedPartial({
+          principal: who.principal,
+          action: who.action,
+          resource: null,
+          context: {},
+          entities: who.entities,
+          policies: { staticPolicies: permits },
+        });
+        if (ans.type === 'residuals') {
+          const r = ans.response;
+          may = r.satisfied.length > 0 || r.nontrivialResiduals.length > 0 || r.errored.length > 0;
+        }
+      } catch {
+        // may stays true: the full evaluation decides (and reports the error).
+      }
+      if (this.genericPermits.size >= MAX_GENERIC_CALLERS) this.genericPermits.clear();
+      this.genericPermits.set(key, may);
+    }
+    return may;
   }
 
   /** The pre-parsed set of this target's own policies (with the generic ones folded in when few), or null if none. */
   private slice(action: AccessAction, entry: CatalogEntry): PolicySetEvaluator | null {
-    const key = `${action}\u0000${entry.kind}\u0000${entry.upstream}\u0000${entry.name}`;
+    const key = sliceKey(action, entry);
     const cached = this.slices.get(key);
     if (cached !== undefined) return cached;
     const own: CompiledPolicy[] = [];
@@ -202,6 +264,10 @@ export class SlicedPolicySet {
     this.slices.set(key, evaluator);
     return evaluator;
   }
+}
+
+function sliceKey(action: AccessAction, entry: CatalogEntry): string {
+  return `${action}\u0000${entry.kind}\u0000${entry.upstream}\u0000${entry.name}`;
 }
 
 function idsOf(policies: readonly CompiledPolicy[]): string {

@@ -154,9 +154,11 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
    */
   const visible = (requestId: string, caller: ReturnType<typeof callerEntity>, callerKey: string, entry: CatalogEntry): boolean => {
     const action = ACTION_FOR_KIND[entry.kind];
-    // No permit can apply to this target, with or without arguments: hidden whatever Cedar would say about forbids.
-    // (In a large catalog most targets are usually outside every permit's scope: a 10,000-tool list evaluated each.)
-    if (!argumentFree.mayPermit(action, entry) && !argumentPolicies.mayPermit(action, entry)) return false;
+    // No permit can apply to this caller and target, with or without arguments: hidden whatever Cedar would say about
+    // forbids. (In a large catalog most targets are usually outside every permit this caller can meet: a 10,000-tool
+    // list evaluated each one.)
+    const who = { principal: caller.uid, action: actionUid(action), entities: [caller], key: callerKey };
+    if (!argumentFree.mayPermit(action, entry, who) && !argumentPolicies.mayPermit(action, entry)) return false;
     const target = targetEntity(entry);
     const base = { principal: caller.uid, action: actionUid(action), resource: target.uid, entities: [caller, target] };
     const exact = argumentFree.evaluate({ ...base, context: {} }, action, entry);
