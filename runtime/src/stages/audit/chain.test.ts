@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { canonicalJson, GENESIS_HASH, recordHash, sha256Hex } from './chain';
 
@@ -64,4 +65,9 @@ describe('recordHash', () => {
     expect(recordHash({ ...base, prevHash: '1'.repeat(64) })).not.toBe(h);
     expect(recordHash({ ...base, seq: 1 })).not.toBe(h);
   });
+});
+
+test('sha256Hex hashes the UTF-8 bytes of the text (a fixed vector, computed independently with a Hash object)', () => {
+  expect(sha256Hex('caf\u00e9 \u{1F600} audit')).toBe(createHash('sha256').update(Buffer.from('caf\u00e9 \u{1F600} audit', 'utf8')).digest('hex'));
+  expect(sha256Hex('')).toBe('e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855');
 });

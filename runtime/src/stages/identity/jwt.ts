@@ -1,5 +1,5 @@
 /** Bearer JWT verification (jose): signature against the issuer's JWKS, issuer, audience or client, time, algorithm, size. */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
 import type { Logger } from '../../log';
@@ -127,9 +127,9 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
   };
 }
 
-/** The cache key of a token: its SHA-256 (the cache never holds a token). */
+/** The cache key of a token: its SHA-256 (the cache never holds a token). One-shot `hash`: no Hash object per call. */
 function tokenKey(token: string): string {
-  return createHash('sha256').update(token).digest('base64url');
+  return hash('sha256', token, 'base64url');
 }
 
 /** Bound on remembered tokens; the oldest is forgotten first. ~1 KB each (principal only). */

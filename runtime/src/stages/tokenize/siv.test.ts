@@ -53,6 +53,12 @@ describe('TokenCipher (HMAC-SHA256 SIV + AES-256-CTR)', () => {
     );
   });
 
+  it('issues the same tokens as every earlier version (fixed vectors: tokens must stay valid across releases)', () => {
+    expect(cipher.encrypt('EMAIL', 'alice@example.com')).toBe('tok_EMAIL_CdPXGOK0INO1VrRXGg8eI7ZT6USgZshZAsEff3fUy5gp');
+    expect(cipher.encrypt('VALUE', 'ünïcödé ✓ 😀')).toBe('tok_VALUE_7yjY7QPVnmzvT_KuzEjBI85hFbzIALop7mp-F_RwrT-yh75_');
+    expect(cipher.decrypt('EMAIL', 'CdPXGOK0INO1VrRXGg8eI7ZT6USgZshZAsEff3fUy5gp')).toBe('alice@example.com');
+  });
+
   it('requires a 64-byte key', () => {
     expect(() => new TokenCipher(randomBytes(32))).toThrow(/64 bytes/);
   });

@@ -17,6 +17,8 @@
 import { createCipheriv, createHmac, timingSafeEqual } from 'node:crypto';
 
 const IV_BYTES = 16;
+/** Bound on remembered type prefixes (types are detector names and VALUE; decrypt sees types from tokens). */
+const MAX_TYPES = 64;
 /** Token syntax: only [A-Za-z0-9_-], so tokens never need escaping in JSON, URLs or shell words. */
 export const TOKEN_PREFIX = 'tok_';
 
@@ -30,16 +32,26 @@ export class TokenCipher {
     this.encKey = Buffer.from(key.subarray(32, 64));
   }
 
+  /** u32be(len(type)) || type, per type (a handful of detector names): built once, not per token. */
+  private readonly prefixes = new Map<string, Buffer>();
+
   private siv(type: string, value: Buffer): Buffer {
-    const t = Buffer.from(type, 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(t.length);
-    return createHmac('sha256', this.macKey).update(len).update(t).update(value).digest().subarray(0, IV_BYTES);
+    let prefix = this.prefixes.get(type);
+    if (!prefix) {
+      const t = Buffer.from(type, 'utf8');
+      prefix = Buffer.alloc(4 + t.length);
+      prefix.writeUInt32BE(t.length);
+      t.copy(prefix, 4);
+      if (this.prefixes.size < MAX_TYPES) this.prefixes.set(type, prefix);
+    }
+    return createHmac('sha256', this.macKey).update(prefix).update(value).digest().subarray(0, IV_BYTES);
   }
 
   private ctr(iv: Buffer, data: Buffer): Buffer {
     const c = createCipheriv('aes-256-ctr', this.encKey, iv);
-    return Buffer.concat([c.update(data), c.final()]);
+    const out = c.update(data);
+    c.final(); // CTR is a stream mode: final() never returns bytes
+    return out;
   }
 
   /** The token for `value` of `type` (upper-snake). Deterministic. */
