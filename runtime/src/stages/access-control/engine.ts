@@ -146,9 +146,7 @@ export interface PartialCaller {
 export class SlicedPolicySet {
   private readonly generic = new Map<AccessAction, { evaluator: PolicySetEvaluator; policies: readonly CompiledPolicy[] }>();
   private readonly specific: CompiledPolicy[] = [];
-  private readonly slices = new Map<string, PolicySetEvaluator | null>();
-  /** Per (action, target): whether a permit that names targets can apply. */
-  private readonly targetPermits = new Map<string, boolean>();
+  private readonly slices = new Map<string, Slice>();
   /** Per (action, caller): whether a generic permit can apply to the caller (see mayPermit). */
   private readonly genericPermits = new Map<string, boolean>();
   private readonly bySignature = new Map<string, PolicySetEvaluator>();
@@ -174,7 +172,7 @@ export class SlicedPolicySet {
 
   evaluate(req: CedarRequest, action: AccessAction, entry: CatalogEntry): Evaluation {
     const generic = this.generic.get(action)!;
-    const slice = this.slice(action, entry);
+    const slice = this.slice(action, entry).evaluator;
     if (!slice) return generic.policies.length > 0 ? generic.evaluator.evaluate(req) : EMPTY;
     if (generic.policies.length <= INLINE_GENERIC_MAX) return slice.evaluate(req);
     return combine(generic.evaluator.evaluate(req), slice.evaluate(req));
@@ -191,21 +189,10 @@ export class SlicedPolicySet {
    * target, or raised an error might.
    */
   mayPermit(action: AccessAction, entry: CatalogEntry, who?: PartialCaller): boolean {
-    if (this.targetMayPermit(action, entry)) return true;
+    if (this.slice(action, entry).ownPermit) return true;
     const generic = this.generic.get(action)!;
     if (!generic.evaluator.hasPermit) return false;
     return who === undefined || this.genericMayPermit(action, generic.policies, who);
-  }
-
-  private targetMayPermit(action: AccessAction, entry: CatalogEntry): boolean {
-    const key = sliceKey(action, entry);
-    let may = this.targetPermits.get(key);
-    if (may === undefined) {
-      may = this.specific.some((p) => p.effect === 'permit' && inScope(p.scope, action, entry));
-      if (this.targetPermits.size >= MAX_SLICES) this.targetPermits.clear();
-      this.targetPermits.set(key, may);
-    }
-    return may;
   }
 
   private genericMayPermit(action: AccessAction, policies: readonly CompiledPolicy[], who: PartialCaller): boolean {
@@ -237,8 +224,11 @@ export class SlicedPolicySet {
     return may;
   }
 
-  /** The pre-parsed set of this target's own policies (with the generic ones folded in when few), or null if none. */
-  private slice(action: AccessAction, entry: CatalogEntry): PolicySetEvaluator | null {
+  /**
+   * The pre-parsed set of this target's own policies (with the generic ones folded in when few), or null if none, and
+   * whether a permit is among its own policies.
+   */
+  private slice(action: AccessAction, entry: CatalogEntry): Slice {
     const key = sliceKey(action, entry);
     const cached = this.slices.get(key);
     if (cached !== undefined) return cached;
@@ -261,9 +251,17 @@ export class SlicedPolicySet {
       this.slices.clear();
       this.bySignature.clear();
     }
-    this.slices.set(key, evaluator);
-    return evaluator;
+    const slice: Slice = { evaluator, ownPermit: own.some((p) => p.effect === 'permit') };
+    this.slices.set(key, slice);
+    return slice;
   }
+}
+
+/** A target's own policies, pre-parsed (see SlicedPolicySet.slice). */
+interface Slice {
+  readonly evaluator: PolicySetEvaluator | null;
+  /** Whether a permit is among the policies that name this target. */
+  readonly ownPermit: boolean;
 }
 
 function sliceKey(action: AccessAction, entry: CatalogEntry): string {
@@ -311,7 +309,7 @@ export class ArgumentPolicies {
 
   /** The policies (id -> text) whose scope can match the action and target, or null when none can. */
   private slice(action: AccessAction, entry: CatalogEntry) {
-    const key = `${action}\u0000${entry.kind}\u0000${entry.upstream}\u0000${entry.name}`;
+    const key = sliceKey(action, entry);
     let s = this.slices.get(key);
     if (s === undefined) {
       s = null;
