@@ -274,13 +274,15 @@ export function reportMarkdown(r) {
       L.push('');
     }
     if (cs) {
-      L.push(`Cold start: \`node assets/runtime/index.js\` spawned with the config in \`MCP_PROXY_CONFIG\` until its JSON "ready" line on stderr (upstream discovery done), against the local upstream; median of ${o.coldstartRuns}. "self-reported" is the readyMs field of that line.`);
+      L.push(`Cold start: \`node assets/runtime/index.js\` spawned with the config in \`MCP_PROXY_CONFIG\` until its JSON "ready" line on stderr (upstream discovery done), against the local upstream; median of ${o.coldstartRuns}. "self-reported" is the readyMs field of that line. "Then the first tools/call" is the latency of one small call sent right after "ready" (with the bench caller's token for the full configuration): what a new session's first tool call waits for on top of the start-up (code compiled on first use, the first token verification, Cedar slice, tokenization and audit record).`);
       L.push('');
       const runs = (set) => Object.entries(set).filter(([, c]) => Array.isArray(c?.wallMs));
-      const coldTable = (set) => table(['configuration', 'median spawn-to-ready', 'median self-reported', 'all runs (ms)'], runs(set).map(([id, c]) => [
+      const firstCall = (c) => (c.firstCallMs === undefined ? '-' : Number.isFinite(c.medianFirstCallMs) ? ms(c.medianFirstCallMs, 1) : `failed (${c.firstCallMs.filter((x) => !Number.isFinite(x)).length} of ${c.firstCallMs.length})`);
+      const coldTable = (set) => table(['configuration', 'median spawn-to-ready', 'median self-reported', 'then the first tools/call', 'all runs (ms)'], runs(set).map(([id, c]) => [
         id === 'nodeBaseline' ? `bare \`node -e\` (floor; RSS ${fmtBytes(c.medianRssBytes)})` : id,
         ms(c.medianWallMs, 0),
         id === 'nodeBaseline' ? '-' : ms(c.medianSelfMs, 0),
+        id === 'nodeBaseline' ? '-' : firstCall(c),
         c.wallMs.map((x) => x.toFixed(0)).join(', '),
       ]));
       L.push(`With this machine's node (${m.node}):`);
