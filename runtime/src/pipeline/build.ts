@@ -46,10 +46,10 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
 
   // The stages that wait for the network (the issuer's signing keys, a tokenization key in Secrets Manager) are started
   // first and the CPU-bound ones (schemas, patterns, the audit sink's modules, Cedar policies) are built while they wait
-  // (upstream discovery runs meanwhile too, see main.ts). The auditor comes last, once every section has proved valid: a proxy that refuses its
-  // configuration writes no audit_start record. Each pending part is awaited; none is left to reject unobserved.
-  // Cedar's module compiles off the main thread meanwhile (bundle only, see cedar-wasm.ts): the access-control stage,
-  // which needs it, is built after the other CPU-bound parts.
+  // (upstream discovery runs meanwhile too, see main.ts). Cedar's module compiles off the main thread meanwhile (bundle
+  // only, see cedar-wasm.ts), so the access-control stage, which needs it, is built after the other CPU-bound parts.
+  // The auditor starts last, once every section has proved valid: a proxy that refuses its configuration writes no
+  // audit_start record. Each pending part is awaited; none is left to reject unobserved.
   if (config.accessControl.ruleSets.length > 0) compileCedarAhead();
   const identityP = settled(createIdentityStage(config.identity, log));
   const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;

@@ -97,6 +97,19 @@ export class PolicySetEvaluator {
 
 const EMPTY: Evaluation = { allow: false, policyIds: [], errored: [] };
 
+/**
+ * Cedar partial evaluation of `staticPolicies` (parsed for this call: cedar-wasm keeps no pre-parsed sets for it) with
+ * the parts of the request left out of `call` unknown: Cedar's residuals, or why there are none.
+ */
+function evaluatePartially(call: Omit<cedar.PartialAuthorizationCall, 'policies'>, staticPolicies: Record<string, string>): { residuals: cedar.ResidualResponse } | { failure: string } {
+  try {
+    const ans = cedarWasm().isAuthorizedPartial({ ...call, policies: { staticPolicies } });
+    return ans.type === 'residuals' ? { residuals: ans.response } : { failure: messages(ans.errors) };
+  } catch (err) {
+    return { failure: (err as Error).message };
+  }
+}
+
 /** Cedar's answer for the union of two policy sets, from the answers of each (forbid overrides permit, deny by default). */
 export function combine(a: Evaluation, b: Evaluation): Evaluation {
   const errored = [...a.errored, ...b.errored];
@@ -144,7 +157,8 @@ export interface PartialCaller {
  * exactly as Cedar would combine them.
  */
 export class SlicedPolicySet {
-  private readonly generic = new Map<AccessAction, { evaluator: PolicySetEvaluator; policies: readonly CompiledPolicy[] }>();
+  /** Per action: the policies that name no target, pre-parsed, and the texts of the permits among them (by id). */
+  private readonly generic = new Map<AccessAction, { evaluator: PolicySetEvaluator; policies: readonly CompiledPolicy[]; permits: Record<string, string> }>();
   private readonly specific: CompiledPolicy[] = [];
   private readonly slices = new Map<string, Slice>();
   /** Per (action, caller): whether a generic permit can apply to the caller (see mayPermit). */
@@ -165,7 +179,9 @@ export class SlicedPolicySet {
       const signature = idsOf(gp);
       let evaluator = shared.get(signature);
       if (!evaluator) shared.set(signature, (evaluator = new PolicySetEvaluator(`${label}/${action}`, gp)));
-      this.generic.set(action, { evaluator, policies: gp });
+      const permits: Record<string, string> = {};
+      for (const p of gp) if (p.effect === 'permit') permits[p.id] = p.text;
+      this.generic.set(action, { evaluator, policies: gp, permits });
     }
     for (const p of policies) if (namesTargets(p.scope)) this.specific.push(p);
   }
@@ -192,32 +208,16 @@ export class SlicedPolicySet {
     if (this.slice(action, entry).ownPermit) return true;
     const generic = this.generic.get(action)!;
     if (!generic.evaluator.hasPermit) return false;
-    return who === undefined || this.genericMayPermit(action, generic.policies, who);
+    return who === undefined || this.genericMayPermit(action, generic.permits, who);
   }
 
-  private genericMayPermit(action: AccessAction, policies: readonly CompiledPolicy[], who: PartialCaller): boolean {
+  private genericMayPermit(action: AccessAction, permits: Readonly<Record<string, string>>, who: PartialCaller): boolean {
     const key = `${action}\u0000${who.key}`;
     let may = this.genericPermits.get(key);
     if (may === undefined) {
-      const permits: Record<string, string> = {};
-      for (const p of policies) if (p.effect === 'permit') permits[p.id] = p.text;
-      may = true;
-      try {
-        const ans = cedarWasm().isAuthorizedPartial({
-          principal: who.principal,
-          action: who.action,
-          resource: null,
-          context: {},
-          entities: who.entities,
-          policies: { staticPolicies: permits },
-        });
-        if (ans.type === 'residuals') {
-          const r = ans.response;
-          may = r.satisfied.length > 0 || r.nontrivialResiduals.length > 0 || r.errored.length > 0;
-        }
-      } catch {
-        // may stays true: the full evaluation decides (and reports the error).
-      }
+      const res = evaluatePartially({ principal: who.principal, action: who.action, resource: null, context: {}, entities: who.entities }, permits);
+      // Without an answer, may stays true: the full evaluation decides (and reports the error).
+      may = 'failure' in res || res.residuals.satisfied.length > 0 || res.residuals.nontrivialResiduals.length > 0 || res.residuals.errored.length > 0;
       if (this.genericPermits.size >= MAX_GENERIC_CALLERS) this.genericPermits.clear();
       this.genericPermits.set(key, may);
     }
@@ -352,21 +352,10 @@ export class ArgumentPolicies {
   }
 
   private partial(req: Omit<CedarRequest, 'context'>, staticPolicies: Record<string, string>): PartialResult {
-    let ans: cedar.PartialAuthorizationAnswer;
-    try {
-      ans = cedarWasm().isAuthorizedPartial({
-        principal: req.principal,
-        action: req.action,
-        resource: req.resource,
-        entities: req.entities,
-        context: { arguments: { __extn: { fn: 'unknown', arg: 'arguments' } } },
-        policies: { staticPolicies },
-      });
-    } catch (err) {
-      return { forbidden: true, mayPermit: false, errored: [], failure: (err as Error).message };
-    }
-    if (ans.type !== 'residuals') return { forbidden: true, mayPermit: false, errored: [], failure: messages(ans.errors) };
-    const r = ans.response;
+    const context = { arguments: { __extn: { fn: 'unknown', arg: 'arguments' } } };
+    const res = evaluatePartially({ principal: req.principal, action: req.action, resource: req.resource, entities: req.entities, context }, staticPolicies);
+    if ('failure' in res) return { forbidden: true, mayPermit: false, errored: [], failure: res.failure };
+    const r = res.residuals;
     let forbidden = false;
     let mayPermit = false;
     for (const id of r.satisfied) {

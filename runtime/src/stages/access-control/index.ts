@@ -21,7 +21,7 @@ import { CEDAR_SCHEMA } from './cedar-schema';
 import { cedarCompiledAhead, cedarModuleSource } from './cedar-wasm';
 import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
 import { ACTION_FOR_KIND, ARGUMENTS_UID, ArgumentsTooComplex, actionUid, argumentsEntity, callerEntity, targetEntity } from './entities';
-import { ArgumentPolicies, SlicedPolicySet, type CedarRequest } from './engine';
+import { ArgumentPolicies, SlicedPolicySet, type CedarRequest, type PartialCaller } from './engine';
 
 export { CEDAR_SCHEMA, CEDAR_NAMESPACE } from './cedar-schema';
 export { cedarString, typedRuleToCedar } from './compile';
@@ -80,14 +80,26 @@ const MAX_CALLERS_PER_ENTRY = 1_000;
  * The caller entity of a principal and its JSON (the key under which decisions about it are remembered), built once
  * per principal object: the identity stage hands the same principal to every call made with the same token.
  */
-const callers = new WeakMap<object, { entity: ReturnType<typeof callerEntity>; key: string }>();
-function callerOf(principal: NonNullable<RequestContext['principal']>): { entity: ReturnType<typeof callerEntity>; key: string } {
+interface Caller {
+  readonly entity: ReturnType<typeof callerEntity>;
+  readonly key: string;
+  /** The caller for decisions with the target unknown, per action (see SlicedPolicySet.mayPermit). */
+  readonly partial: Map<AccessAction, PartialCaller>;
+}
+const callers = new WeakMap<object, Caller>();
+function callerOf(principal: NonNullable<RequestContext['principal']>): Caller {
   let c = callers.get(principal);
   if (!c) {
     const entity = callerEntity(principal);
-    callers.set(principal, (c = { entity, key: JSON.stringify(entity) }));
+    callers.set(principal, (c = { entity, key: JSON.stringify(entity), partial: new Map() }));
   }
   return c;
+}
+
+function partialCaller(c: Caller, action: AccessAction): PartialCaller {
+  let who = c.partial.get(action);
+  if (!who) c.partial.set(action, (who = { principal: c.entity.uid, action: actionUid(action), entities: [c.entity], key: c.key }));
+  return who;
 }
 
 function forbidden(): GovernanceError {
@@ -153,23 +165,22 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
 
   /**
    * Whether `entry` is visible to the caller: the same policies as for calls, with the arguments unknown.
-   * `callerKey` identifies the caller entity (its JSON) for remembering partial evaluations.
+   * The caller's key (its entity as JSON) names it where partial evaluations are remembered.
    */
-  const visible = (requestId: string, caller: ReturnType<typeof callerEntity>, callerKey: string, entry: CatalogEntry): boolean => {
+  const visible = (requestId: string, c: Caller, entry: CatalogEntry): boolean => {
     const action = ACTION_FOR_KIND[entry.kind];
     // No permit can apply to this caller and target, with or without arguments: hidden whatever Cedar would say about
     // forbids. (In a large catalog most targets are usually outside every permit this caller can meet: a 10,000-tool
     // list evaluated each one.)
-    const who = { principal: caller.uid, action: actionUid(action), entities: [caller], key: callerKey };
-    if (!argumentFree.mayPermit(action, entry, who) && !argumentPolicies.mayPermit(action, entry)) return false;
+    if (!argumentFree.mayPermit(action, entry, partialCaller(c, action)) && !argumentPolicies.mayPermit(action, entry)) return false;
     const target = targetEntity(entry);
-    const base = { principal: caller.uid, action: actionUid(action), resource: target.uid, entities: [caller, target] };
+    const base = { principal: c.entity.uid, action: actionUid(action), resource: target.uid, entities: [c.entity, target] };
     const exact = argumentFree.evaluate({ ...base, context: {} }, action, entry);
     logErrors('policy evaluation error (visibility; a failing forbid hides the entry)', requestId, entry, exact.errored, exact.failure);
     if (exact.failure) return false;
     if (!exact.allow && exact.policyIds.some((id) => forbidIds.has(id))) return false;
     if (argumentPolicies.size === 0) return exact.allow;
-    const partial = argumentPolicies.evaluate(base, action, entry, callerKey, !exact.allow);
+    const partial = argumentPolicies.evaluate(base, action, entry, c.key, !exact.allow);
     logErrors('policy evaluation error (visibility, arguments unknown; a failing forbid hides the entry)', requestId, entry, partial.errored, partial.failure);
     if (partial.forbidden) return false;
     return exact.allow || partial.mayPermit;
@@ -184,7 +195,8 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
       const t0 = performance.now();
       const principal = ctx.principal;
       if (!principal) throw new GovernanceError(ErrorCode.Unauthenticated, 'Authentication required', 'unauthenticated');
-      const { entity: caller, key: callerKey } = callerOf(principal);
+      const who = callerOf(principal);
+      const { entity: caller, key: callerKey } = who;
       const remembered = allowedCalls?.get(entry)?.get(callerKey);
       if (remembered) {
         ctx.detokenizeAllowed = remembered.detokenizeAllowed;
@@ -199,7 +211,7 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
       const deny = (policyIds: readonly string[]): never => {
         let shown = false;
         try {
-          shown = visible(ctx.requestId, caller, callerKey, entry);
+          shown = visible(ctx.requestId, who, entry);
         } catch {
           log.error('visibility check failed; answering as for a hidden target', { requestId: ctx.requestId, target: entry.exposedName });
         }
@@ -249,10 +261,10 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
         log.error('list without a caller identity: showing nothing', { requestId: ctx.requestId });
         return [];
       }
-      const { entity: caller, key: callerKey } = callerOf(principal);
+      const who = callerOf(principal);
       const shown = entries.filter((entry) => {
         try {
-          return visible(ctx.requestId, caller, callerKey, entry);
+          return visible(ctx.requestId, who, entry);
         } catch {
           log.error('visibility check failed; entry hidden', { requestId: ctx.requestId, target: entry.exposedName });
           return false;
