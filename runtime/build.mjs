@@ -36,25 +36,6 @@ const common = {
   // zod re-exports every locale (~260 KiB minified); the proxy only uses the default English messages.
   plugins: [
     {
-      // cedar-wasm's Node loader compiles its 4 MB module synchronously when first required; the runtime compiles it
-      // ahead, off the main thread, during start-up (runtime/src/stages/access-control/cedar-wasm.ts): the loader takes
-      // that module when there is one. A cedar-wasm release that loads differently fails the build here.
-      name: 'cedar-wasm-compiled-ahead',
-      setup(b) {
-        b.onLoad({ filter: /cedar-wasm[\\/]nodejs[\\/]cedar_wasm\.js$/ }, (a) => {
-          const src = readFileSync(a.path, 'utf8');
-          const sync = "const wasmBytes = require('fs').readFileSync(wasmPath);\nconst wasmModule = new WebAssembly.Module(wasmBytes);";
-          if (!src.includes(sync)) throw new Error(`${a.path}: cedar-wasm no longer loads its module as runtime/build.mjs expects; update the cedar-wasm-compiled-ahead plugin`);
-          const ahead = JSON.stringify(join(root, 'runtime', 'src', 'stages', 'access-control', 'cedar-wasm.ts'));
-          return {
-            contents: src.replace(sync, `const wasmModule = require(${ahead}).takeCedarModule() ?? new WebAssembly.Module(require('fs').readFileSync(wasmPath));`),
-            loader: 'js',
-            resolveDir: dirname(a.path),
-          };
-        });
-      },
-    },
-    {
       name: 'trim-bundle',
       setup(b) {
         const stubs = {

@@ -224,10 +224,7 @@ describe('proxy core: configuration and the check command', () => {
     const validation = async (config: Record<string, unknown>) => {
       const p = await spawnProxy(config, { env: { MCP_PROXY_CONFIG_CHECKED: stamp } });
       await p.stop();
-      const ready = p.logs().find((l) => l.msg === 'access control ready');
-      // The bundle compiles cedar-wasm's module off the main thread at start-up; its patched loader took that module.
-      expect(ready?.cedarModule).toBe('compiled ahead');
-      return ready?.schemaValidation;
+      return p.logs().find((l) => l.msg === 'access control ready')?.schemaValidation;
     };
     try {
       expect(await validation(doc('admins'))).toMatch(/^done by check/);

@@ -18,7 +18,6 @@ import { isDeepStrictEqual } from 'node:util';
 import type { ProxyConfig } from '../config/schema';
 import { setLogScrubber, type Logger } from '../log';
 import { createAccessControlStage } from '../stages/access-control';
-import { compileCedarAhead } from '../stages/access-control/cedar-wasm';
 import { prepareAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
 import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
@@ -45,23 +44,19 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   setLogScrubber(scrub);
 
   // The stages that wait for the network (the issuer's signing keys, a tokenization key in Secrets Manager) are started
-  // first and the CPU-bound ones (schemas, patterns, the audit sink's modules, Cedar policies) are built while they wait
-  // (upstream discovery runs meanwhile too, see main.ts). Cedar's module compiles off the main thread meanwhile (bundle
-  // only, see cedar-wasm.ts), so the access-control stage, which needs it, is built after the other CPU-bound parts.
-  // The auditor starts last, once every section has proved valid: a proxy that refuses its configuration writes no
-  // audit_start record. Each pending part is awaited; none is left to reject unobserved.
-  if (config.accessControl.ruleSets.length > 0) compileCedarAhead();
+  // first and the CPU-bound ones (Cedar policies, schemas, patterns) are built while they wait (upstream discovery runs
+  // meanwhile too, see main.ts). The auditor comes last, once every section has proved valid: a proxy that refuses its
+  // configuration writes no audit_start record. Each pending part is awaited; none is left to reject unobserved.
   const identityP = settled(createIdentityStage(config.identity, log));
   const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;
   try {
-    const sanitizeStage = config.sanitize.enabled ? createSanitizeStage(config.sanitize, log) : undefined;
-    const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
-    // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
-    const audit = await prepareAuditor(config.audit, { log, scrub, ...opts.audit });
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
-    const sanitize = sanitizeStage ? reauthorizeRewrites(sanitizeStage, accessControl) : undefined;
+    const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
+    const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
+    // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
+    const audit = await prepareAuditor(config.audit, { log, scrub, ...opts.audit });
     const stages: Stage[] = [await unwrap(identityP), accessControl];
     if (sanitize) stages.push(sanitize);
     if (tokenizeP) stages.push(await unwrap(tokenizeP));

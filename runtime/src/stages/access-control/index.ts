@@ -18,7 +18,6 @@ import type { CatalogEntry, PolicyDecision, RequestContext, Stage } from '../../
 import { ErrorCode, GovernanceError, targetNotFound } from '../../pipeline/errors';
 import { PROXY_VERSION } from '../../version';
 import { CEDAR_SCHEMA } from './cedar-schema';
-import { cedarCompiledAhead, cedarModuleSource } from './cedar-wasm';
 import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
 import { ACTION_FOR_KIND, ARGUMENTS_UID, ArgumentsTooComplex, actionUid, argumentsEntity, callerEntity, targetEntity } from './entities';
 import { ArgumentPolicies, SlicedPolicySet, type CedarRequest, type PartialCaller } from './engine';
@@ -108,7 +107,6 @@ function forbidden(): GovernanceError {
 
 /** Builds the access-control stage: compiles, validates and pre-parses every policy once. */
 export async function createAccessControlStage(cfg: ProxyConfig['accessControl'], log: Logger, opts: AccessControlOptions = {}): Promise<Stage> {
-  await cedarCompiledAhead(); // when start-up compiles cedar-wasm ahead, its loader takes that module
   // Policies are always compiled and parsed; only the schema validation that `check` already did is skipped.
   const checked = opts.checkedStamp !== undefined && opts.checkedStamp === policiesCheckedStamp(cfg);
   const compiled = compilePolicies(cfg, { validate: !checked });
@@ -144,7 +142,6 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
   const decidesDetokenize = opts.detokenize !== false && enforcedPolicies.some((p) => p.coversDetokenize && p.effect === 'permit');
   log.info('access control ready', {
     schemaValidation: checked ? 'done by check (MCP_PROXY_CONFIG_CHECKED matches)' : 'at start-up',
-    cedarModule: cedarModuleSource(),
     enforcedPolicies: enforcedPolicies.length,
     argumentPolicies: argumentPolicies.size,
     dryRunRuleSets: dryRuns.map((d) => d.name),
