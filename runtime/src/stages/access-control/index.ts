@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import { canonicalJson } from '../../canonical-json';
+import type { AccessAction } from '../../config/sections/access-control';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { CatalogEntry, PolicyDecision, RequestContext, Stage } from '../../pipeline/context';
