@@ -1,19 +1,32 @@
 #!/usr/bin/env node
 /**
- * `npm run demo`: builds the proxy if needed, starts the demo upstream (runtime/demo/upstream.mjs) on 127.0.0.1 and the
- * proxy in front of it on 127.0.0.1:8000 (PORT overrides), prints the URL for MCP Inspector, stops cleanly on Ctrl-C.
- * `npm run demo -- --smoke`: same, then lists the tools and calls one through the proxy with the SDK client, prints
- * the results and exits 0 (non-zero on any failure). The smoke run uses an ephemeral port unless PORT is set.
+ * `npm run demo`: the governance proxy in front of the demo CRM (upstream.mjs), on 127.0.0.1, with the governance a
+ * deployment has: a local OIDC issuer (issuer.mjs) with three personas, and the configuration the construct
+ * synthesizes for examples/local-demo.ts (deploy.mjs): JWT identity, Cedar rules (typed and raw), input
+ * sanitization, redaction, PII tokenization with detokenization where the policy permits it, and the hash-chained
+ * audit trail captured into a file. Builds the proxy bundle first if it is missing or older than runtime/src.
+ *
+ *   npm run demo                      interactive: prints how each persona gets a token and connects; Ctrl-C stops
+ *   npm run demo -- --smoke           checks every persona's outcomes (smoke.mjs) and the audit trail, exits 0 or 1
+ *   npm run demo -- --pass-through    the proxy without governance (identity none, nothing else on): for debugging
+ *                                     upstreams; with --smoke, lists the tools and calls get_weather
+ *
+ * The proxy listens on 127.0.0.1:8000 (PORT overrides); smoke runs use an ephemeral port unless PORT is set.
  */
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startProxy } from './proxy.mjs';
 import { startDemoUpstream } from './upstream.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-const bundle = join(root, 'assets', 'runtime', 'index.js');
+const bundleDir = join(root, 'assets', 'runtime');
 const smoke = process.argv.includes('--smoke');
+const passThrough = process.argv.includes('--pass-through');
+const port = process.env.PORT ?? (smoke ? '0' : '8000');
+const log = (line = '') => process.stdout.write(`${line}\n`);
 
 function newestSource(dir) {
   let newest = 0;
@@ -25,90 +38,144 @@ function newestSource(dir) {
   return newest;
 }
 
+const bundle = join(bundleDir, 'index.js');
 if (!existsSync(bundle) || statSync(bundle).mtimeMs < newestSource(join(root, 'runtime', 'src'))) {
-  console.log('Building the proxy bundle...');
+  log('Building the proxy bundle...');
   execFileSync(process.execPath, [join(root, 'runtime', 'build.mjs')], { stdio: 'inherit' });
 }
 
-const upstream = await startDemoUpstream();
-const port = process.env.PORT ?? (smoke ? '0' : '8000');
-const config = { version: 1, server: { host: '127.0.0.1' }, upstreams: [{ name: 'crm', url: upstream.url, timeoutMs: 10_000 }] };
-const proxy = spawn(process.execPath, [bundle], {
-  cwd: root,
-  env: { ...process.env, MCP_PROXY_CONFIG: JSON.stringify(config), HOST: '127.0.0.1', PORT: port },
-  // Interactive: the audit trail (stdout) shows what governance recorded. Smoke: only the results are printed.
-  stdio: ['ignore', smoke ? 'ignore' : 'inherit', 'pipe'],
-});
-
+/** Everything started, stopped in reverse order. */
+const running = [];
 let stopping = false;
-async function stop(code) {
+async function stopAll(code) {
   if (stopping) return;
   stopping = true;
-  if (proxy.exitCode === null && proxy.signalCode === null) {
-    proxy.kill('SIGTERM');
-    await new Promise((r) => proxy.once('exit', r));
-  }
-  await upstream.close();
+  for (const s of running.reverse()) await s().catch(() => {});
   process.exit(code);
 }
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-proxy.once('exit', (code) => {
-  if (!stopping) {
-    console.error(`The proxy exited unexpectedly (code ${code}).`);
-    void stop(1);
+process.on('SIGINT', () => void stopAll(0));
+process.on('SIGTERM', () => void stopAll(0));
+
+function fail(err) {
+  console.error(`\n${smoke ? 'smoke test failed' : 'demo failed'}: ${err instanceof Error ? err.message : String(err)}`);
+  void stopAll(1);
+}
+
+/** Runs the shipped audit verifier on the file; returns its JSON result and the records' counts. */
+function verifyAudit(file) {
+  let result;
+  try {
+    result = JSON.parse(execFileSync(process.execPath, [join(bundleDir, 'verify-audit.js'), '--json', file], { encoding: 'utf8' }));
+  } catch (err) {
+    result = err.stdout ? JSON.parse(err.stdout) : { ok: false, instances: [], problems: [{ message: err.message }] };
   }
-});
+  const records = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"v":')).map((l) => JSON.parse(l));
+  const outcomes = records.filter((r) => r.type === 'outcome');
+  const refused = outcomes.filter((r) => r.outcome?.status === 'denied');
+  return {
+    result,
+    records: records.length,
+    calls: outcomes.filter((r) => r.rpc?.method === 'tools/call').length,
+    denials: refused.filter((r) => r.decision?.effect === 'deny').length,
+    rejectedInputs: refused.filter((r) => r.decision?.effect !== 'deny').length,
+  };
+}
 
-// Relay the proxy's JSON logs; resolve when it is ready.
-const ready = new Promise((resolveReady) => {
-  let buf = '';
-  proxy.stderr.setEncoding('utf8').on('data', (chunk) => {
-    buf += chunk;
-    let nl;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const line = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      if (!smoke) process.stderr.write(`${line}\n`);
-      try {
-        const log = JSON.parse(line);
-        if (log.msg === 'listening') proxy.port = log.port;
-        if (log.msg === 'ready') resolveReady(log);
-      } catch {
-        if (smoke) process.stderr.write(`${line}\n`);
-      }
-    }
+async function governed() {
+  const [{ loadDemoStack, synthesizeDemoProxy }, { startDemoIssuer }] = await Promise.all([import('./deploy.mjs'), import('./issuer.mjs')]);
+  const started = Date.now();
+  const upstream = await startDemoUpstream();
+  running.push(() => upstream.close());
+  const { LocalDemoStack, LOCAL_DEMO } = await loadDemoStack(root);
+  const issuer = await startDemoIssuer(LOCAL_DEMO);
+  running.push(() => issuer.stop());
+
+  const outdir = mkdtempSync(join(tmpdir(), 'mcp-proxy-demo-'));
+  if (smoke) running.push(async () => rmSync(outdir, { recursive: true, force: true }));
+  const deployed = await synthesizeDemoProxy({ outdir, parameters: { Issuer: issuer.issuer, CrmUrl: upstream.url }, LocalDemoStack });
+  const auditFile = join(outdir, 'audit.jsonl');
+  log(`Configuration: synthesized from examples/local-demo.ts by the construct (${deployed.synthesizedFile})`);
+  log(`  checked by the runtime's own check: ${deployed.check.digest}, rule sets ${deployed.check.accessControl.ruleSets.map((r) => `${r.name} (${r.policies} policies)`).join(', ')}`);
+  log(`  local changes: ${deployed.localChanges.join('; ')}`);
+
+  const proxy = await startProxy({
+    bundle: join(deployed.assetDir, 'index.js'),
+    cwd: deployed.assetDir,
+    env: { ...deployed.env, MCP_PROXY_CONFIG_FILE: deployed.configFile },
+    port,
+    auditFile,
+    relayLogs: !smoke,
   });
-});
+  running.push(() => proxy.stop());
+  log(`Proxy ready in ${proxy.readyLog.readyMs} ms on ${proxy.url} (issuer ${issuer.issuer}, CRM upstream ${upstream.url})`);
 
-const readyLog = await ready;
-const url = `http://127.0.0.1:${proxy.port}/mcp`;
+  if (!smoke) {
+    log(`\nEach persona gets an access token from the local issuer (or use the one printed, valid for an hour):`);
+    for (const name of Object.keys(issuer.personas)) {
+      log(`\n  ${name}: ${issuer.personas[name].title}`);
+      log(`    ${issuer.curl(name)}`);
+      log(`    token: ${await issuer.token(name)}`);
+    }
+    log(`
+Connect with MCP Inspector:  npx @modelcontextprotocol/inspector
+  Transport "Streamable HTTP", URL ${proxy.url}; under Authentication, header Authorization, value "Bearer <token>".
+Or from a shell:  TOKEN=$(<curl line above>)
+  curl -s ${proxy.url} -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
+    -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+Audit trail (hash-chained JSON lines): ${auditFile}
+  verify it:  node ${relative(process.cwd(), join(bundleDir, 'verify-audit.js'))} ${auditFile}
+Press Ctrl-C to stop.`);
+    return;
+  }
 
-if (!smoke) {
-  console.log(`
-Governance MCP proxy ready in ${readyLog.readyMs} ms.
+  const { runGovernedSmoke } = await import('./smoke.mjs');
+  const { tokens } = await runGovernedSmoke({ url: proxy.url, issuer, upstream, log });
+  const exit = await proxy.stop();
+  if (exit !== 0) throw new Error(`the proxy exited with ${exit} on SIGTERM`);
+  const audit = verifyAudit(auditFile);
+  const instance = audit.result.instances[0];
+  const text = readFileSync(auditFile, 'utf8');
+  const leaked = [...tokens, 'jane.doe@example.com', '123-45-6789'].filter((secret) => text.includes(secret));
+  log(`\naudit trail: ${audit.records} records (${audit.calls} tool calls), ${audit.denials} denials by policy, ${audit.rejectedInputs} rejected input, chain ${audit.result.ok ? 'ok' : 'BROKEN'} (verify-audit.js)`);
+  if (!audit.result.ok) throw new Error(`the audit verifier found problems: ${JSON.stringify(audit.result.problems)}`);
+  if (audit.result.instances.length !== 1 || !instance.started || !instance.stopped) throw new Error('the audit trail should hold one complete chain, audit_start to audit_stop');
+  if (audit.denials < 2 || audit.rejectedInputs < 1) throw new Error('the audit trail should record the two policy denials and the rejected input');
+  if (leaked.length) throw new Error(`the audit trail holds ${leaked.length} bearer token(s) or raw PII values`);
+  log('  no bearer token and no raw PII in the audit trail');
+  log(`smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s (proxy ready in ${proxy.readyLog.readyMs} ms)`);
+  await stopAll(0);
+}
+
+async function ungoverned() {
+  const upstream = await startDemoUpstream();
+  running.push(() => upstream.close());
+  const config = { version: 1, server: { host: '127.0.0.1' }, upstreams: [{ name: 'crm', url: upstream.url, timeoutMs: 10_000 }] };
+  const proxy = await startProxy({ bundle, cwd: root, env: { MCP_PROXY_CONFIG: JSON.stringify(config) }, port, relayLogs: !smoke });
+  running.push(() => proxy.stop());
+  const url = proxy.url;
+  if (!smoke) {
+    log(`
+PASS-THROUGH (no identity, no policy, no data protection, no audit): for debugging upstreams only.
+Proxy ready in ${proxy.readyLog.readyMs} ms.
   MCP endpoint (Streamable HTTP): ${url}
   Health:                         http://127.0.0.1:${proxy.port}/ping
   Demo upstream:                  ${upstream.url}
-
 Point MCP Inspector at it:  npx @modelcontextprotocol/inspector  -> Transport "Streamable HTTP", URL ${url}
 Press Ctrl-C to stop.`);
-} else {
-  try {
-    const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
-    const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
-    const client = new Client({ name: 'demo-smoke', version: '1.0.0' });
-    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-    const { tools } = await client.listTools();
-    console.log(`tools/list through the proxy (${tools.length}): ${tools.map((t) => t.name).join(', ')}`);
-    const result = await client.callTool({ name: 'get_weather', arguments: { city: 'Lisbon' } });
-    console.log(`tools/call get_weather -> ${JSON.stringify(result.structuredContent ?? result.content)}`);
-    await client.close();
-    if (tools.length === 0 || result.isError) throw new Error('unexpected smoke result');
-    console.log(`smoke test passed (proxy ready in ${readyLog.readyMs} ms)`);
-    await stop(0);
-  } catch (err) {
-    console.error(`smoke test failed: ${err instanceof Error ? err.message : String(err)}`);
-    await stop(1);
+    return;
   }
+  const { Client } = await import('@modelcontextprotocol/sdk/client/index.js');
+  const { StreamableHTTPClientTransport } = await import('@modelcontextprotocol/sdk/client/streamableHttp.js');
+  const client = new Client({ name: 'demo-smoke', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+  const { tools } = await client.listTools();
+  log(`tools/list through the proxy (${tools.length}): ${tools.map((t) => t.name).join(', ')}`);
+  const result = await client.callTool({ name: 'get_weather', arguments: { city: 'Lisbon' } });
+  log(`tools/call get_weather -> ${JSON.stringify(result.structuredContent ?? result.content)}`);
+  await client.close();
+  if (tools.length === 0 || result.isError) throw new Error('unexpected smoke result');
+  log(`pass-through smoke test passed (proxy ready in ${proxy.readyLog.readyMs} ms)`);
+  await stopAll(0);
 }
+
+(passThrough ? ungoverned() : governed()).catch(fail);

@@ -14,7 +14,7 @@ const CUSTOMERS = [
   { id: 'c-1002', name: 'John Roe', email: 'john.roe@example.org', phone: '+44 20 7946 0958', ssn: '987-65-4321' },
 ];
 
-function buildServer() {
+function buildServer(received) {
   const server = new McpServer({ name: 'demo-crm', version: '1.0.0' });
   server.registerTool(
     'get_weather',
@@ -39,6 +39,7 @@ function buildServer() {
       annotations: { readOnlyHint: true },
     },
     async ({ query }) => {
+      received.push({ tool: 'search_customers', arguments: { query } });
       const hits = CUSTOMERS.filter((c) => c.name.toLowerCase().includes(query.toLowerCase()));
       const text = hits.length
         ? hits.map((c) => `${c.id}: ${c.name}, email ${c.email}, phone ${c.phone}, SSN ${c.ssn}`).join('\n')
@@ -54,9 +55,10 @@ function buildServer() {
       inputSchema: { customerId: z.string(), summary: z.string() },
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false },
     },
-    async ({ customerId, summary }) => ({
-      content: [{ type: 'text', text: `Ticket T-${randomUUID().slice(0, 8)} opened for ${customerId}: ${summary}` }],
-    }),
+    async ({ customerId, summary }) => {
+      received.push({ tool: 'create_ticket', arguments: { customerId, summary } });
+      return { content: [{ type: 'text', text: `Ticket T-${randomUUID().slice(0, 8)} opened for ${customerId}: ${summary}` }] };
+    },
   );
   server.registerTool(
     'delete_customer',
@@ -79,14 +81,18 @@ function buildServer() {
   return server;
 }
 
-/** Starts the demo upstream on 127.0.0.1 (ephemeral port unless given). Stateless: one server per request. */
+/**
+ * Starts the demo upstream on 127.0.0.1 (ephemeral port unless given). Stateless: one server per request.
+ * `received` lists the arguments search_customers and create_ticket were called with (what reached the upstream).
+ */
 export async function startDemoUpstream(port = 0) {
+  const received = [];
   const http = createServer(async (req, res) => {
     if (req.method !== 'POST') {
       res.writeHead(405, { allow: 'POST' }).end();
       return;
     }
-    const server = buildServer();
+    const server = buildServer(received);
     const transport = new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     res.on('close', () => {
       transport.close();
@@ -106,6 +112,7 @@ export async function startDemoUpstream(port = 0) {
   const { port: actual } = http.address();
   return {
     url: `http://127.0.0.1:${actual}/mcp`,
+    received,
     close: () =>
       new Promise((resolve) => {
         http.closeAllConnections();

@@ -1,0 +1,97 @@
+/**
+ * "Deploys" the demo's proxy on loopback the way AgentCore would run it, from a real synthesis of the construct:
+ *
+ *   1. synthesizes examples/local-demo.ts (LocalDemoStack) into a cloud assembly: the construct writes
+ *      proxy-config.json into its code asset, and the synth-time check runs the bundle's own `check` on it;
+ *   2. takes the runtime's environment variables from the synthesized template and resolves the CloudFormation
+ *      parameters (issuer, CRM URL) with the loopback URLs, as CloudFormation would at deploy time;
+ *   3. changes exactly two deploy-bound settings for a laptop, and says so: the tokenization key comes from an
+ *      environment variable (a random key per run) instead of the Secrets Manager secret, and the audit trail goes to
+ *      stdout (captured into a file) instead of the CloudWatch log group;
+ *   4. runs the bundle's `check` on the resulting file with that environment.
+ */
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tsImport } from 'tsx/esm/api';
+
+/** Loads examples/local-demo.ts (TypeScript, through tsx: no compiled lib/ needed). */
+export async function loadDemoStack(root) {
+  const mod = await tsImport(join(root, 'examples', 'local-demo.ts'), import.meta.url);
+  const exports = mod.LocalDemoStack ? mod : mod.default;
+  return { LocalDemoStack: exports.LocalDemoStack, LOCAL_DEMO: exports.LOCAL_DEMO };
+}
+
+/** Resolves a CloudFormation value of the runtime's environment: literals and `Ref`s to the given parameters. */
+function resolveCfn(value, parameters) {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && typeof value.Ref === 'string' && value.Ref in parameters) return parameters[value.Ref];
+  return undefined;
+}
+
+/**
+ * @param opts.outdir      where the cloud assembly and the local files go
+ * @param opts.parameters  `{ Issuer, CrmUrl }`
+ * @param opts.stack       the loaded LocalDemoStack class
+ * @returns `{ configFile, env, document, localChanges, check, assetDir }`
+ */
+export async function synthesizeDemoProxy({ outdir, parameters, LocalDemoStack }) {
+  const { App } = await import('aws-cdk-lib');
+  const app = new App({ outdir });
+  const stack = new LocalDemoStack(app, 'McpProxyLocalDemo');
+  const assembly = app.synth();
+
+  const template = assembly.getStackByName(stack.stackName).template;
+  const runtime = Object.values(template.Resources).find((r) => r.Type === 'AWS::BedrockAgentCore::Runtime');
+  if (!runtime) throw new Error('the synthesized demo stack has no AWS::BedrockAgentCore::Runtime');
+  const assetDir = readdirSync(outdir)
+    .filter((d) => d.startsWith('asset.') && existsSync(join(outdir, d, 'proxy-config.json')))
+    .map((d) => join(outdir, d));
+  if (assetDir.length !== 1) throw new Error(`expected one code asset with proxy-config.json in ${outdir}, found ${assetDir.length}`);
+  const synthesized = JSON.parse(readFileSync(join(assetDir[0], 'proxy-config.json'), 'utf8'));
+
+  // The runtime's environment as CloudFormation would set it. Values that are neither literals nor our parameters
+  // (the tokenization secret's ARN) belong to the settings replaced below.
+  const env = {};
+  const unresolved = [];
+  for (const [name, value] of Object.entries(runtime.Properties.EnvironmentVariables ?? {})) {
+    const resolved = resolveCfn(value, parameters);
+    if (resolved === undefined) unresolved.push(name);
+    else env[name] = resolved;
+  }
+
+  const { cloudwatch, ...auditRest } = synthesized.audit;
+  const document = {
+    ...synthesized,
+    tokenize: { ...synthesized.tokenize, key: { source: 'env', variable: 'MCP_PROXY_TOKENIZATION_KEY' } },
+    audit: { ...auditRest, sink: 'stdout' },
+  };
+  const localChanges = [
+    `tokenize.key: ${JSON.stringify(synthesized.tokenize.key)} -> env MCP_PROXY_TOKENIZATION_KEY (a random key per run)`,
+    `audit.sink: cloudwatch (${cloudwatch?.logGroupName}) -> stdout, captured into a file`,
+  ];
+  // Every remaining placeholder must be one we can fill: anything else means the props grew a deploy-time value.
+  const placeholders = [...JSON.stringify(document).matchAll(/\$\{env:([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
+  const missing = placeholders.filter((v) => env[v] === undefined);
+  if (missing.length) throw new Error(`the demo cannot resolve ${missing.join(', ')} (runtime environment ${unresolved.join(', ')} not resolvable)`);
+
+  env.MCP_PROXY_TOKENIZATION_KEY = randomBytes(64).toString('hex');
+  const configFile = join(outdir, 'proxy-config.local.json');
+  writeFileSync(configFile, `${JSON.stringify(document, null, 2)}\n`);
+
+  // The runtime's own validator (the bundle inside the code asset) on the file the proxy will run with.
+  const bundle = join(assetDir[0], 'index.js');
+  let check;
+  try {
+    const out = execFileSync(process.execPath, [bundle, 'check', '--config', configFile], {
+      encoding: 'utf8',
+      cwd: assetDir[0],
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    check = JSON.parse(out.trim().split('\n').pop());
+  } catch (err) {
+    throw new Error(`the runtime's check rejected the demo configuration: ${err.stdout ?? err.message}`);
+  }
+  return { configFile, env, document, localChanges, check, assetDir: assetDir[0], synthesizedFile: join(assetDir[0], 'proxy-config.json') };
+}
