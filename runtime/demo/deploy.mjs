@@ -38,7 +38,9 @@ function resolveCfn(value, parameters) {
  */
 export async function synthesizeDemoProxy({ outdir, parameters, LocalDemoStack }) {
   const { App } = await import('aws-cdk-lib');
-  const app = new App({ outdir });
+  // The built-in CloudFormation template linter is left to `npm run synth` (it adds seconds and checks the template,
+  // not the proxy); the construct's own synth-time validation, the runtime's `check`, runs as in any synth.
+  const app = new App({ outdir, builtinCloudFormationValidation: false });
   const stack = new LocalDemoStack(app, 'McpProxyLocalDemo');
   const assembly = app.synth();
 

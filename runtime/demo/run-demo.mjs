@@ -8,7 +8,7 @@
  *
  *   npm run demo                      interactive: prints how each persona gets a token and connects; Ctrl-C stops
  *   npm run demo -- --smoke           checks every persona's outcomes (smoke.mjs) and the audit trail, exits 0 or 1
- *   npm run demo -- --pass-through    the proxy without governance (identity none, nothing else on): for debugging
+ *   npm run demo -- --pass-through    the proxy with the runtime's defaults (no identity, no policy): for debugging
  *                                     upstreams; with --smoke, lists the tools and calls get_weather
  *
  * The proxy listens on 127.0.0.1:8000 (PORT overrides); smoke runs use an ephemeral port unless PORT is set.
@@ -69,12 +69,17 @@ function verifyAudit(file) {
   } catch (err) {
     result = err.stdout ? JSON.parse(err.stdout) : { ok: false, instances: [], problems: [{ message: err.message }] };
   }
-  const records = readFileSync(file, 'utf8').split('\n').filter((l) => l.startsWith('{"v":')).map((l) => JSON.parse(l));
+  // Audit records among the captured lines (the others are EMF metric lines): the chain members mark them.
+  const records = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l))
+    .filter((r) => typeof r.seq === 'number' && typeof r.hash === 'string');
   const outcomes = records.filter((r) => r.type === 'outcome');
   const refused = outcomes.filter((r) => r.outcome?.status === 'denied');
   return {
     result,
-    records: records.length,
+    records: result.instances.reduce((n, i) => n + i.records, 0),
     calls: outcomes.filter((r) => r.rpc?.method === 'tools/call').length,
     denials: refused.filter((r) => r.decision?.effect === 'deny').length,
     rejectedInputs: refused.filter((r) => r.decision?.effect !== 'deny').length,
@@ -83,7 +88,6 @@ function verifyAudit(file) {
 
 async function governed() {
   const [{ loadDemoStack, synthesizeDemoProxy }, { startDemoIssuer }] = await Promise.all([import('./deploy.mjs'), import('./issuer.mjs')]);
-  const started = Date.now();
   const upstream = await startDemoUpstream();
   running.push(() => upstream.close());
   const { LocalDemoStack, LOCAL_DEMO } = await loadDemoStack(root);
@@ -142,7 +146,7 @@ Press Ctrl-C to stop.`);
   if (audit.denials < 2 || audit.rejectedInputs < 1) throw new Error('the audit trail should record the two policy denials and the rejected input');
   if (leaked.length) throw new Error(`the audit trail holds ${leaked.length} bearer token(s) or raw PII values`);
   log('  no bearer token and no raw PII in the audit trail');
-  log(`smoke test passed in ${((Date.now() - started) / 1000).toFixed(1)} s (proxy ready in ${proxy.readyLog.readyMs} ms)`);
+  log(`smoke test passed in ${process.uptime().toFixed(1)} s (proxy ready in ${proxy.readyLog.readyMs} ms)`);
   await stopAll(0);
 }
 
@@ -155,7 +159,7 @@ async function ungoverned() {
   const url = proxy.url;
   if (!smoke) {
     log(`
-PASS-THROUGH (no identity, no policy, no data protection, no audit): for debugging upstreams only.
+PASS-THROUGH (no identity, no policy, no data protection; audit records discarded): for debugging upstreams only.
 Proxy ready in ${proxy.readyLog.readyMs} ms.
   MCP endpoint (Streamable HTTP): ${url}
   Health:                         http://127.0.0.1:${proxy.port}/ping

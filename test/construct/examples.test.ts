@@ -9,6 +9,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingOidcExampleStack } from '../../examples/existing-oidc';
 import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
+import { LocalDemoStack } from '../../examples/local-demo';
 import { MultiUpstreamExampleStack } from '../../examples/multi-upstream';
 import type { McpGovernanceProxy } from '../../lib';
 import { assetConfigFile, check, newApp, sampleEnv } from './helpers';
@@ -23,6 +24,8 @@ const examples: Record<string, (app: App) => Stack & { proxy: McpGovernanceProxy
   'gateway-cognito': (app) => new GatewayCognitoExampleStack(app, 'GatewayCognito'),
   'multi-upstream': (app) => new MultiUpstreamExampleStack(app, 'MultiUpstream'),
   'existing-oidc': (app) => new ExistingOidcExampleStack(app, 'ExistingOidc'),
+  // The local demo's proxy (npm run demo synthesizes it and runs the bundle with its configuration).
+  'local-demo': (app) => new LocalDemoStack(app, 'LocalDemo'),
 };
 
 const synthesized: Record<string, Synthesized> = {};
