@@ -7,10 +7,9 @@
  *      parameters (issuer, CRM URL) with the loopback URLs, as CloudFormation would at deploy time;
  *   3. changes exactly two deploy-bound settings for a laptop, and says so: the tokenization key comes from an
  *      environment variable (a random key per run) instead of the Secrets Manager secret, and the audit trail goes to
- *      stdout (captured into a file) instead of the CloudWatch log group;
- *   4. runs the bundle's `check` on the resulting file with that environment.
+ *      stdout (captured into a file) instead of the CloudWatch log group.
+ * The proxy validates the resulting file again when it starts (the same validator as `check`).
  */
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -34,7 +33,7 @@ function resolveCfn(value, parameters) {
  * @param opts.outdir      where the cloud assembly and the local files go
  * @param opts.parameters  `{ Issuer, CrmUrl }`
  * @param opts.stack       the loaded LocalDemoStack class
- * @returns `{ configFile, env, document, localChanges, check, assetDir }`
+ * @returns `{ configFile, env, localChanges, assetDir, synthesizedFile, synthDigest, ruleSets, complianceReport }`
  */
 export async function synthesizeDemoProxy({ outdir, parameters, LocalDemoStack }) {
   const { App } = await import('aws-cdk-lib');
@@ -70,8 +69,8 @@ export async function synthesizeDemoProxy({ outdir, parameters, LocalDemoStack }
     audit: { ...auditRest, sink: 'stdout' },
   };
   const localChanges = [
-    `tokenize.key: ${JSON.stringify(synthesized.tokenize.key)} -> env MCP_PROXY_TOKENIZATION_KEY (a random key per run)`,
-    `audit.sink: cloudwatch (${cloudwatch?.logGroupName}) -> stdout, captured into a file`,
+    `tokenize.key: Secrets Manager secret -> environment variable MCP_PROXY_TOKENIZATION_KEY (a random key per run)`,
+    `audit.sink: CloudWatch Logs (${cloudwatch?.logGroupName}) -> stdout, captured into a file`,
   ];
   // Every remaining placeholder must be one we can fill: anything else means the props grew a deploy-time value.
   const placeholders = [...JSON.stringify(document).matchAll(/\$\{env:([A-Za-z0-9_]+)\}/g)].map((m) => m[1]);
@@ -82,18 +81,16 @@ export async function synthesizeDemoProxy({ outdir, parameters, LocalDemoStack }
   const configFile = join(outdir, 'proxy-config.local.json');
   writeFileSync(configFile, `${JSON.stringify(document, null, 2)}\n`);
 
-  // The runtime's own validator (the bundle inside the code asset) on the file the proxy will run with.
-  const bundle = join(assetDir[0], 'index.js');
-  let check;
-  try {
-    const out = execFileSync(process.execPath, [bundle, 'check', '--config', configFile], {
-      encoding: 'utf8',
-      cwd: assetDir[0],
-      env: { PATH: process.env.PATH ?? '', ...env },
-    });
-    check = JSON.parse(out.trim().split('\n').pop());
-  } catch (err) {
-    throw new Error(`the runtime's check rejected the demo configuration: ${err.stdout ?? err.message}`);
-  }
-  return { configFile, env, document, localChanges, check, assetDir: assetDir[0], synthesizedFile: join(assetDir[0], 'proxy-config.json') };
+  // Written by the construct's synth-time validation, after the runtime's `check` accepted the synthesized file.
+  const compliance = JSON.parse(readFileSync(join(outdir, `${stack.artifactId}-Proxy-compliance.json`), 'utf8'));
+  return {
+    configFile,
+    env,
+    localChanges,
+    assetDir: assetDir[0],
+    synthesizedFile: join(assetDir[0], 'proxy-config.json'),
+    synthDigest: compliance.configDigest,
+    ruleSets: compliance.accessControl.ruleSets,
+    complianceReport: join(outdir, `${stack.artifactId}-Proxy-compliance.md`),
+  };
 }

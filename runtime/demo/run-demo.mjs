@@ -99,8 +99,10 @@ async function governed() {
   const deployed = await synthesizeDemoProxy({ outdir, parameters: { Issuer: issuer.issuer, CrmUrl: upstream.url }, LocalDemoStack });
   const auditFile = join(outdir, 'audit.jsonl');
   log(`Configuration: synthesized from examples/local-demo.ts by the construct (${deployed.synthesizedFile})`);
-  log(`  checked by the runtime's own check: ${deployed.check.digest}, rule sets ${deployed.check.accessControl.ruleSets.map((r) => `${r.name} (${r.policies} policies)`).join(', ')}`);
-  log(`  local changes: ${deployed.localChanges.join('; ')}`);
+  const rules = deployed.ruleSets.map((r) => `${r.name} (${r.rules.length} typed rules${r.cedar ? ' + raw Cedar' : ''})`).join(', ');
+  log(`  accepted at synth by the runtime's own check: ${deployed.synthDigest}, rule sets ${rules}`);
+  log('  local changes (a laptop has no Secrets Manager secret or CloudWatch log group):');
+  for (const change of deployed.localChanges) log(`    ${change}`);
 
   const proxy = await startProxy({
     bundle: join(deployed.assetDir, 'index.js'),
@@ -111,7 +113,8 @@ async function governed() {
     relayLogs: !smoke,
   });
   running.push(() => proxy.stop());
-  log(`Proxy ready in ${proxy.readyLog.readyMs} ms on ${proxy.url} (issuer ${issuer.issuer}, CRM upstream ${upstream.url})`);
+  log(`Proxy ready in ${proxy.readyLog.readyMs} ms on ${proxy.url} with the local file (${proxy.readyLog.configDigest})`);
+  log(`  issuer ${issuer.issuer}, CRM upstream ${upstream.url}`);
 
   if (!smoke) {
     log(`\nEach persona gets an access token from the local issuer (or use the one printed, valid for an hour):`);
@@ -122,10 +125,12 @@ async function governed() {
     }
     log(`
 Connect with MCP Inspector:  npx @modelcontextprotocol/inspector
-  Transport "Streamable HTTP", URL ${proxy.url}; under Authentication, header Authorization, value "Bearer <token>".
+  Transport "Streamable HTTP", URL ${proxy.url}; under Authentication, send the header
+  "Authorization" with the value "Bearer <token>" (older versions: paste the token into "Bearer Token").
 Or from a shell:  TOKEN=$(<curl line above>)
   curl -s ${proxy.url} -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' \\
     -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'
+Policy: examples/local-demo.ts; in plain words: ${deployed.complianceReport}
 Audit trail (hash-chained JSON lines): ${auditFile}
   verify it:  node ${relative(process.cwd(), join(bundleDir, 'verify-audit.js'))} ${auditFile}
 Press Ctrl-C to stop.`);

@@ -36,7 +36,8 @@ test('npm run demo -- --smoke: each persona sees its own tools, refusals, redact
   });
   // The configuration came from the construct and passed the runtime's own check.
   expect(stdout).toMatch(/^Configuration: synthesized from examples\/local-demo\.ts by the construct \(.*asset\.[0-9a-f]+\/proxy-config\.json\)$/m);
-  expect(stdout).toMatch(/checked by the runtime's own check: sha256:[0-9a-f]{64}, rule sets crm \(5 policies\)/);
+  expect(stdout).toMatch(/accepted at synth by the runtime's own check: sha256:[0-9a-f]{64}, rule sets crm \(4 typed rules \+ raw Cedar\)/);
+  expect(stdout).toMatch(/^Proxy ready in \d+ ms on http:\/\/127\.0\.0\.1:\d+\/mcp with the local file \(sha256:[0-9a-f]{64}\)$/m);
   // Per persona, in order: what tools/list shows, the refusal and its reason, and whether detokenization happened.
   const blocks = stdout.split('\n\n');
   const block = (name: string) => blocks.find((b) => b.startsWith(`${name}: `)) ?? '';
