@@ -137,18 +137,22 @@ Press Ctrl-C to stop.`);
     return;
   }
 
-  const { runGovernedSmoke } = await import('./smoke.mjs');
+  const { runGovernedSmoke, JANE, SCENARIO } = await import('./smoke.mjs');
   const { tokens } = await runGovernedSmoke({ url: proxy.url, issuer, upstream, log });
   const exit = await proxy.stop();
   if (exit !== 0) throw new Error(`the proxy exited with ${exit} on SIGTERM`);
   const audit = verifyAudit(auditFile);
   const instance = audit.result.instances[0];
   const text = readFileSync(auditFile, 'utf8');
-  const leaked = [...tokens, 'jane.doe@example.com', '123-45-6789'].filter((secret) => text.includes(secret));
+  const leaked = [...tokens, ...Object.values(JANE)].filter((secret) => text.includes(secret));
   log(`\naudit trail: ${audit.records} records (${audit.calls} tool calls), ${audit.denials} denials by policy, ${audit.rejectedInputs} rejected input, chain ${audit.result.ok ? 'ok' : 'BROKEN'} (verify-audit.js)`);
   if (!audit.result.ok) throw new Error(`the audit verifier found problems: ${JSON.stringify(audit.result.problems)}`);
   if (audit.result.instances.length !== 1 || !instance.started || !instance.stopped) throw new Error('the audit trail should hold one complete chain, audit_start to audit_stop');
-  if (audit.denials < 2 || audit.rejectedInputs < 1) throw new Error('the audit trail should record the two policy denials and the rejected input');
+  // Four calls per persona; the analyst's and support's refusals are policy denials, the admin's is rejected input.
+  const personas = Object.keys(SCENARIO).length;
+  if (audit.calls !== 4 * personas || audit.denials !== 2 || audit.rejectedInputs !== 1) {
+    throw new Error(`the audit trail should record ${4 * personas} tool calls, 2 policy denials and 1 rejected input`);
+  }
   if (leaked.length) throw new Error(`the audit trail holds ${leaked.length} bearer token(s) or raw PII values`);
   log('  no bearer token and no raw PII in the audit trail');
   log(`smoke test passed in ${process.uptime().toFixed(1)} s (proxy ready in ${proxy.readyLog.readyMs} ms)`);
