@@ -18,8 +18,9 @@ export const SCENARIO = {
     refused: {
       name: 'create_ticket',
       arguments: { customerId: 'c-1001', summary: 'Refund request' },
+      // A tool the caller may not call is hidden, and refused as unknown: a denial does not reveal that it exists.
       why: 'typed rule analysts-read-only permits read-only tools only',
-      expect: /denied|not permitted|forbidden|unknown tool|not found/i,
+      expect: /Unknown tool: create_ticket/,
     },
     detokenized: false,
   },
@@ -30,7 +31,7 @@ export const SCENARIO = {
       name: 'create_ticket',
       arguments: { customerId: 'vip-7', summary: 'Refund request' },
       why: 'raw Cedar rule support-tickets permits customer ids c-* only',
-      expect: /denied|not permitted|forbidden/i,
+      expect: /Access denied by policy/,
     },
     detokenized: true,
   },
