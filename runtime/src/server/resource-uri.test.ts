@@ -3,7 +3,7 @@
  * receives is exactly the one Cedar evaluated (and the catalog matched), for any requested URI. The policy permits
  * `res://host/public/*` only; the upstream has the template `res://host/public/{+path}` and a listed, hidden
  * `res://host/secret/keys`. The end-to-end counterpart against the built bundle and a stock SDK server is
- * test/reliability/resource-traversal.test.ts.
+ * test/reliability/resource-traversal.test.ts. Tool and prompt names get the same guarantee by exact matching.
  */
 import fc from 'fast-check';
 import type { JsonResult, RequestContext, Stage } from '../pipeline/context';
@@ -156,5 +156,103 @@ describe('resources/read: the URI Cedar evaluates is the URI the upstream receiv
       { numRuns: 400 },
     );
     expect(forwarded).not.toContain('res://host/secret/keys');
+  });
+});
+
+describe('tools/call and prompts/get: names match by exact text; the upstream receives the name Cedar evaluated', () => {
+  const TOOLS = ['read_file', 'caf\u00e9', 'Read_File'];
+  const PROMPTS = ['public_summary', 'public_caf\u00e9'];
+  const forwarded: { method: string; name: string }[] = [];
+  const evaluated: string[] = [];
+  let handler: McpHandler;
+  let n = 0;
+
+  beforeAll(async () => {
+    const config = parseConfig({ version: 1, upstreams: [{ name: 'files', url: 'http://127.0.0.1:1/mcp' }] });
+    const catalog = Catalog.build(
+      [['files', { tools: TOOLS.map((name) => ({ name, inputSchema: { type: 'object' } })), prompts: PROMPTS.map((name) => ({ name })), resources: [], resourceTemplates: [] }]],
+      new Naming(config),
+    );
+    const router: UpstreamRouter = {
+      catalog,
+      async forward(_target, method, params) {
+        forwarded.push({ method, name: params.name as string });
+        return method === 'tools/call' ? { content: [] } : { messages: [] };
+      },
+    };
+    const { log } = memoryLog();
+    const stages: Stage[] = [
+      { name: 'identity', onRequest: (ctx: RequestContext) => void (ctx.principal = jwtCaller('reader')) },
+      await createAccessControlStage(
+        acl({
+          enabled: true,
+          ruleSets: [{ name: 'main', rules: [
+            { id: 'tools', effect: 'permit', actions: ['tools/call'], tools: ['read_*', 'caf*'] },
+            { id: 'prompts', effect: 'permit', actions: ['prompts/get'], tools: ['public_*'] },
+          ] }],
+        }),
+        log,
+      ),
+      { name: 'spy', onRequest: (ctx: RequestContext) => void (ctx.target && evaluated.push(ctx.target.name)) },
+    ];
+    const pipeline = new Pipeline(stages, { beforeForward: async () => {}, complete: () => {}, close: async () => {} });
+    handler = new McpHandler({ pipeline, upstreams: router, log, serverInfo: { name: 'p', version: '0' } });
+  });
+
+  const call = async (method: 'tools/call' | 'prompts/get', name: string) => {
+    const controller = new AbortController();
+    const before = forwarded.length;
+    const evaluatedBefore = evaluated.length;
+    let error: GovernanceError | undefined;
+    try {
+      await handler.handle({
+        message: { jsonrpc: '2.0', id: ++n, method, params: { name, arguments: {} } },
+        headers: {},
+        signal: controller.signal,
+        cancel: () => controller.abort(),
+        channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
+      });
+    } catch (err) {
+      if (!(err instanceof GovernanceError)) throw err;
+      error = err;
+    }
+    const listed = method === 'tools/call' ? TOOLS : PROMPTS;
+    if (forwarded.length === before) {
+      expect(error?.code).toBe(-32602);
+      return;
+    }
+    // Forwarded: only an exactly listed name, sent as the catalog has it, after Cedar evaluated that very name.
+    expect(listed).toContain(name);
+    expect(forwarded[forwarded.length - 1]).toEqual({ method, name });
+    expect(evaluated.slice(evaluatedBefore)).toEqual([name]);
+  };
+
+  test.each([
+    ['tools/call', 'read_file', true],
+    ['tools/call', 'Read_File', false], // listed, but outside the permit (case matters to Cedar and to the catalog)
+    ['tools/call', 'READ_FILE', false],
+    ['tools/call', 'cafe\u0301', false], // the NFD spelling of a listed NFC name is another name
+    ['tools/call', 'caf\u00e9', true],
+    ['tools/call', 'read_file\u200b', false],
+    ['prompts/get', 'public_summary', true],
+    ['prompts/get', 'public_cafe\u0301', false],
+    ['prompts/get', 'public_../summary', false],
+  ] as const)('%s %j: forwarded=%s', async (method, name, ok) => {
+    const before = forwarded.length;
+    await call(method, name);
+    expect(forwarded.length).toBe(before + (ok ? 1 : 0));
+  });
+
+  test('property: for random names, whatever is forwarded is exactly a listed name Cedar evaluated', async () => {
+    const name = fc.oneof(
+      fc.constantFrom(...TOOLS, ...PROMPTS),
+      fc.string({ unit: fc.constantFrom('r', 'e', 'a', 'd', '_', 'f', 'i', 'l', 'c', '\u00e9', '\u0301', 'E', 'R', 'p', 'u', 'b', '.', '/', '*', '\u200b'), maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.constantFrom('tools/call' as const, 'prompts/get' as const), name, async (method, nm) => {
+        await call(method, nm);
+      }),
+      { numRuns: 300 },
+    );
   });
 });
