@@ -9,6 +9,7 @@
 import fc from 'fast-check';
 import { McpServer, ResourceTemplate } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { auditRecords, outcomeFor, post, type AuditRecord } from '../support/fault-harness';
+import { fuzzParameters } from '../support/fuzz-arbitraries';
 import { waitFor } from '../support/net';
 import { spawnProxy, type SpawnedProxy } from '../support/proxy';
 import { startSdkUpstream, type SdkUpstream } from '../support/upstream';
@@ -143,7 +144,7 @@ describe('resource-URI traversal through a permitted template (built bundle, sto
       fc.asyncProperty(head, fc.array(segment, { maxLength: 6 }), async (h, segments) => {
         await check(h + segments.join('/'));
       }),
-      { numRuns: 60 },
+      fuzzParameters(60),
     );
     expect(served.filter((u) => !u.startsWith(PUBLIC))).toEqual([]);
   });
