@@ -55,6 +55,19 @@ export enum JwtAlgorithm {
   EDDSA = 'EdDSA',
 }
 
+/** Which tokens the proxy accepts from callers. */
+export enum JwtTokenType {
+  /**
+   * Access tokens only: a token that says it is another type is refused (`token_use` other than `access`, a `typ`
+   * header other than `JWT` or `at+jwt`, a `typ` claim other than `Bearer`, the ID-token claims `nonce`, `at_hash`, `c_hash`).
+   */
+  ACCESS = 'access',
+  /** Access tokens with the RFC 9068 header `typ: at+jwt` only (for issuers that set it). */
+  AT_JWT = 'at+jwt',
+  /** Any token of the issuer, ID tokens included: a relaxation, for callers that cannot obtain access tokens. */
+  ANY = 'any',
+}
+
 /** Options for `InboundAuth.oidc()`: an existing OIDC issuer (Okta, Entra ID, Auth0, Keycloak...). */
 export interface OidcInboundAuthOptions {
   /** The issuer's discovery URL; must end with `/.well-known/openid-configuration`. */
@@ -70,15 +83,20 @@ export interface OidcInboundAuthOptions {
    */
   readonly jwksUri?: string;
   /**
-   * Accepted `aud` values. Set this, `allowedClients`, or both.
+   * Accepted `aud` values. Set this, `allowedClients`, or both (then a token must satisfy both).
    * @default - none
    */
   readonly allowedAudiences?: string[];
   /**
-   * Accepted `client_id` values. Set this, `allowedAudiences`, or both.
+   * Accepted `client_id` values. Set this, `allowedAudiences`, or both (then a token must satisfy both).
    * @default - none
    */
   readonly allowedClients?: string[];
+  /**
+   * Which tokens the proxy accepts. `JwtTokenType.ANY` is a relaxation that also accepts ID tokens.
+   * @default JwtTokenType.ACCESS
+   */
+  readonly tokenType?: JwtTokenType;
   /**
    * Scopes of which the runtime's JWT authorizer requires one.
    * @default - no scope requirement
@@ -89,6 +107,11 @@ export interface OidcInboundAuthOptions {
    * @default 'groups'
    */
   readonly groupsClaim?: string;
+  /**
+   * How a groups claim that is a string (not an array) is split into groups, e.g. `','`.
+   * @default - no separator: a string groups claim is one group
+   */
+  readonly groupsSeparator?: string;
   /**
    * The claim that lists the caller's scopes (space-separated string or array).
    * @default 'scope'
@@ -289,6 +312,9 @@ class OidcAuth extends InboundAuth {
     if (o.issuer !== undefined && !Token.isUnresolved(o.issuer) && !/^https:\/\/\S+$/.test(o.issuer)) {
       ctx.problems.add(`${prop}.issuer`, 'must be an https URL', o.issuer, 'Use the exact iss value of the tokens.');
     }
+    if (o.groupsSeparator !== undefined && !Token.isUnresolved(o.groupsSeparator) && (o.groupsSeparator.length < 1 || o.groupsSeparator.length > 8)) {
+      ctx.problems.add(`${prop}.groupsSeparator`, 'must be 1 to 8 characters', o.groupsSeparator, 'Use the separator of the groups claim, such as "," or " ", or leave it unset (a string claim is one group).');
+    }
     if (o.jwksUri !== undefined && !Token.isUnresolved(o.jwksUri) && !/^https:\/\/\S+$/.test(o.jwksUri)) {
       ctx.problems.add(`${prop}.jwksUri`, 'must be an https URL', o.jwksUri, 'Use the issuer\'s JWKS URL.');
     }
@@ -302,8 +328,10 @@ class OidcAuth extends InboundAuth {
           ...(o.jwksUri ? { jwksUri: o.jwksUri } : {}),
           audiences: o.allowedAudiences ?? [],
           allowedClients: o.allowedClients ?? [],
+          ...(o.tokenType ? { tokenType: o.tokenType } : {}),
           ...(o.algorithms ? { algorithms: o.algorithms.map((a) => a.toString()) } : {}),
           groupsClaim: o.groupsClaim ?? 'groups',
+          ...(o.groupsSeparator !== undefined ? { groupsSeparator: o.groupsSeparator } : {}),
           scopesClaim: o.scopesClaim ?? 'scope',
           ...(o.claims ? { claims: o.claims } : {}),
         },

@@ -1,7 +1,7 @@
 /** cdk-mcp-governance-proxy: the public (jsii) API. Everything else under lib/ is internal. */
 export { McpGovernanceProxy, NamingMode, LogLevel } from './mcp-governance-proxy';
 export type { McpGovernanceProxyProps, NamingOptions } from './mcp-governance-proxy';
-export { InboundAuth, JwtAlgorithm } from './inbound-auth';
+export { InboundAuth, JwtAlgorithm, JwtTokenType } from './inbound-auth';
 export type { CognitoInboundAuthOptions, ExistingCognitoInboundAuthOptions, OidcInboundAuthOptions } from './inbound-auth';
 export { Upstream } from './upstream';
 export type { UpstreamOptions, NamedUpstreamOptions, RuntimeUpstreamOptions, GatewayUpstreamAttributes } from './upstream';

@@ -65,8 +65,10 @@ export interface JwtConfig {
   readonly jwksUri?: string;
   readonly audiences?: string[];
   readonly allowedClients?: string[];
+  readonly tokenType?: 'access' | 'at+jwt' | 'any';
   readonly algorithms?: string[];
   readonly groupsClaim?: string;
+  readonly groupsSeparator?: string;
   readonly scopesClaim?: string;
   readonly claims?: string[];
 }

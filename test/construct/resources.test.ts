@@ -9,7 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import {
-  AuditFailMode, ClientAuthMethod, InboundAuth, JwtAlgorithm, LogLevel, McpGovernanceProxy, Upstream, UpstreamAuth,
+  AuditFailMode, ClientAuthMethod, InboundAuth, JwtAlgorithm, JwtTokenType, LogLevel, McpGovernanceProxy, Upstream, UpstreamAuth,
 } from '../../lib';
 import { encodeArn } from '../../lib/upstream';
 import { build, configOf, newApp, newRole, roleStatements, statement, type Built } from './helpers';
@@ -486,6 +486,21 @@ describe('inbound auth variants', () => {
         algorithms: ['RS256', 'ES256'], groupsClaim: 'groups', scopesClaim: 'scope', claims: ['department'],
       },
     });
+  });
+
+  test('OIDC: tokenType and groupsSeparator reach the identity section only when set (the runtime defaults are access tokens, no separator)', () => {
+    const b = build({
+      inboundAuth: InboundAuth.oidc({
+        discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration',
+        allowedAudiences: ['api'],
+        tokenType: JwtTokenType.AT_JWT,
+        groupsSeparator: ',',
+      }),
+    });
+    expect(configOf(b.proxy).identity.jwt).toMatchObject({ tokenType: 'at+jwt', groupsSeparator: ',' });
+    const plain = build({ inboundAuth: InboundAuth.oidc({ discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration', allowedAudiences: ['api'] }) });
+    expect(configOf(plain.proxy).identity.jwt).not.toHaveProperty('tokenType');
+    expect(configOf(plain.proxy).identity.jwt).not.toHaveProperty('groupsSeparator');
   });
 
   test('Cognito options: groups, scopes, domain prefix, token validity', () => {

@@ -49,6 +49,7 @@ describe('prop validation (eager, one error listing every problem)', () => {
     })],
     ['OIDC discovery URL', { inboundAuth: InboundAuth.oidc({ discoveryUrl: 'https://idp.example.com/', allowedAudiences: ['a'] }) }, /inboundAuth\.discoveryUrl: must be an https URL ending with \/\.well-known\/openid-configuration/],
     ['OIDC without audience or client', { inboundAuth: InboundAuth.oidc({ discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration' }) }, /inboundAuth: accepts any audience and any client\. Set allowedAudiences, allowedClients, or both/],
+    ['OIDC groups separator', { inboundAuth: InboundAuth.oidc({ discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration', allowedAudiences: ['a'], groupsSeparator: '' }) }, /inboundAuth\.groupsSeparator: must be 1 to 8 characters .*leave it unset \(a string claim is one group\)/],
     ['Cognito domain prefix', { inboundAuth: InboundAuth.cognito({ domainPrefix: 'my-cognito-proxy' }) }, /inboundAuth\.domainPrefix: must not contain "aws", "amazon" or "cognito"/],
     ['Cognito without scopes', { inboundAuth: InboundAuth.cognito({ scopes: [] }) }, /inboundAuth\.scopes: must name at least one scope/],
     ['rule set name', { accessControl: { ruleSets: [{ name: 'bad name', rules: [AccessRule.permit({})] }] } }, /accessControl\.ruleSets\[0\]\.name: does not match/],

@@ -3,7 +3,10 @@
  * server (oauth2-mock-server) on 127.0.0.1 and Cedar access control on. Every forged, stale, misdirected or
  * malformed token is denied with a JSON-RPC error, the upstream never sees the call (asserted on the upstream side),
  * and the denial is audited (audit records parsed from the proxy's stdout). Group claims of unexpected types never
- * grant a group. Positive controls show the same calls succeed with a proper token.
+ * grant a group. Positive controls show the same calls succeed with a proper token. The proxy is configured with both
+ * `audiences` and `allowedClients`, so every accepted token carries both (as an RFC 9068 access token does); the
+ * strictness rules (subject, both lists, access tokens only, one group per string, iat, canonical encoding) each have
+ * a case here.
  */
 import { exportSPKI, generateKeyPair, importJWK, SignJWT, UnsecuredJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
@@ -34,6 +37,7 @@ describe('identity attacks (mode jwt, real OIDC issuer on loopback): denied, nev
       scopesOrTransform: (header, payload) => {
         payload.sub = 'user-1';
         payload.aud = 'proxy-api';
+        payload.client_id = 'cognito-client';
         payload['cognito:groups'] = ['staff'];
         transform(header as Record<string, unknown>, payload as Claims);
       },
@@ -93,6 +97,25 @@ describe('identity attacks (mode jwt, real OIDC issuer on loopback): denied, nev
     expect(upstream.calls.length).toBe(before + 2);
   });
 
+  test('positive controls for the strict rules: RFC 9068 and Cognito access-token shapes are accepted', async () => {
+    const shapes: [string, Transform, string][] = [
+      ['typ at+jwt', (h) => { h.typ = 'at+jwt'; }, 'user-1'],
+      ['Cognito access token (token_use access)', (_h, p) => { p.token_use = 'access'; p.scope = 'mcp/invoke'; }, 'user-1'],
+      ['client credentials, sub = the client id (Cognito M2M)', (_h, p) => { p.sub = 'cognito-client'; p.token_use = 'access'; }, 'cognito-client'],
+      ['client credentials without sub: client_id names the caller', (_h, p) => { delete p.sub; }, 'cognito-client'],
+      ['iat within the clock tolerance', (_h, p) => { p.iat = now() + 10; }, 'user-1'],
+    ];
+    for (const [label, transform, who] of shapes) {
+      const before = upstream.calls.length;
+      const r = await callWith(`Bearer ${await token(transform)}`, 'ok', { text: label });
+      expect([label, r.json?.result]).toEqual([label, { content: [{ type: 'text', text: label }] }]);
+      expect(upstream.calls.length).toBe(before + 1);
+      const rec = await waitFor(() => outcomeFor(auditRecords(proxy.stdout()), r.id), { what: `audit record of ${label}` });
+      expect(rec.caller).toMatchObject({ kind: 'jwt', groups: ['staff'] });
+      expect((rec.caller as { sub?: string; clientId?: string }).sub ?? (rec.caller as { clientId?: string }).clientId).toBe(who);
+    }
+  });
+
   const forged: [string, () => Promise<string | undefined>, RegExp][] = [
     ['no Authorization header', async () => undefined, /^Authentication required$/],
     ['Basic credentials', async () => 'Basic dXNlcjpwYXNz', /^Authentication required$/],
@@ -141,7 +164,26 @@ describe('identity attacks (mode jwt, real OIDC issuer on loopback): denied, nev
     ['wrong client (client_id, no aud)', async () => `Bearer ${await token((_h, p) => { delete p.aud; p.client_id = 'evil-client'; })}`, /^Invalid token: wrong audience or client$/],
     ['audience as an object', async () => `Bearer ${await token((_h, p) => { p.aud = { 'proxy-api': true }; })}`, /^Invalid token/],
     ['missing exp', async () => `Bearer ${await token((_h, p) => { delete p.exp; })}`, /^Invalid token: missing claim$/],
-    ['missing aud and client_id', async () => `Bearer ${await token((_h, p) => { delete p.aud; })}`, /^Invalid token: wrong audience or client$/],
+    ['missing aud and client_id', async () => `Bearer ${await token((_h, p) => { delete p.aud; delete p.client_id; })}`, /^Invalid token: wrong audience or client$/],
+    // Strictness (issue 15, class 3): each rule's failing case.
+    ['neither sub nor client_id (would be an anonymous shared principal)', async () => `Bearer ${await token((_h, p) => { delete p.sub; delete p.client_id; p['cognito:groups'] = ['admins']; })}`, /^Invalid token: no subject$/],
+    ['an empty sub and no client_id', async () => `Bearer ${await token((_h, p) => { p.sub = ''; delete p.client_id; })}`, /^Invalid token: no subject$/],
+    ['aud accepted, client_id not in allowedClients', async () => `Bearer ${await token((_h, p) => { p.client_id = 'rogue-client'; p['cognito:groups'] = ['admins']; })}`, /^Invalid token: wrong audience or client$/],
+    ['aud accepted, no client_id', async () => `Bearer ${await token((_h, p) => { delete p.client_id; })}`, /^Invalid token: wrong audience or client$/],
+    ['client_id accepted, aud of another API', async () => `Bearer ${await token((_h, p) => { p.aud = 'another-api'; })}`, /^Invalid token: wrong audience or client$/],
+    ['a Cognito ID token (token_use id)', async () => `Bearer ${await token((_h, p) => { p.token_use = 'id'; })}`, /^Invalid token: wrong token type$/],
+    ['an OIDC ID token (nonce and at_hash)', async () => `Bearer ${await token((_h, p) => { p.nonce = 'n-0S6'; p.at_hash = 'HK6E_P6Dh8Y93mRNtsDB1Q'; })}`, /^Invalid token: wrong token type$/],
+    ['a typ header of another token type', async () => `Bearer ${await token((h) => { h.typ = 'id+jwt'; })}`, /^Invalid token: wrong token type$/],
+    ['a Keycloak ID token (typ claim ID)', async () => `Bearer ${await token((_h, p) => { p.typ = 'ID'; })}`, /^Invalid token: wrong token type$/],
+    ['iat an hour in the future', async () => `Bearer ${await token((_h, p) => { p.iat = now() + 3600; })}`, /^Invalid token: not yet valid$/],
+    ['"=" padding appended to a valid signature', async () => `Bearer ${await token()}=`, /^Invalid token: malformed$/],
+    ['"==" padding appended to a valid signature', async () => `Bearer ${await token()}==`, /^Invalid token: malformed$/],
+    ['non-zero unused bits at the end of a valid signature', async () => {
+      const [h, p, sig] = (await token()).split('.');
+      // An RS256 signature is 256 bytes: 342 base64url characters, the last one carrying 4 unused bits.
+      const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+      return `Bearer ${h}.${p}.${sig.slice(0, -1)}${alphabet[alphabet.indexOf(sig[sig.length - 1]) | 0b1111]}`;
+    }, /^Invalid token: malformed$/],
     ['missing iss', async () => `Bearer ${await token((_h, p) => { delete p.iss; })}`, /^Invalid token/],
     ['oversized (over maxTokenBytes)', async () => `Bearer ${await token((_h, p) => { p.padding = 'x'.repeat(9000); })}`, /^Invalid token: too large$/],
     ['not a JWT', async () => 'Bearer not.a.jwt', /^Invalid token: malformed$/],
@@ -197,6 +239,8 @@ describe('identity attacks (mode jwt, real OIDC issuer on loopback): denied, nev
     ['with a trailing NUL', ['admins\u0000']],
     ['with a wildcard', ['*']],
     ['600 entries (none of them admins)', Array.from({ length: 600 }, (_, i) => `g${i}`)],
+    ['a comma-separated string (no separator configured: one group)', 'CN=readers,admins'],
+    ['a space-separated string (no separator configured: one group)', 'staff admins'],
   ];
   test.each(groupShapes)('groups claim as %s never grants the admins group (call denied, upstream never called, audited)', async (_label, groups) => {
     const before = upstream.calls.length;

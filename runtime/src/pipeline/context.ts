@@ -3,6 +3,7 @@
  * (transport -> identity -> policy stages -> upstream -> policy stages -> audit).
  * Stages read and annotate it; they never hold per-request state of their own.
  */
+import type { GovernanceError } from './errors';
 
 /** Who is calling. Built by the identity stage; never holds the raw token. */
 export interface Principal {
@@ -77,6 +78,11 @@ export interface RequestContext {
   principal?: Principal;
   /** For calls (tools/call, resources/read, prompts/get): what is being called. */
   target?: CatalogEntry;
+  /**
+   * For calls whose target the server refused to resolve (an ambiguous resource URI, see upstream/uri.ts): the error
+   * to answer once identity has been checked, instead of "unknown target".
+   */
+  refusal?: GovernanceError;
   /** For calls: the arguments, as the upstream will receive them (stages may rewrite them, e.g. tokenization). */
   arguments?: Record<string, unknown>;
   /** Set by the access-control stage. */

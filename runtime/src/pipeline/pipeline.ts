@@ -42,7 +42,7 @@ export class Pipeline {
     let result: JsonResult;
     try {
       await this.runRequestStages(ctx);
-      if (!ctx.target) throw targetNotFound(kind, requestedName);
+      if (!ctx.target) throw ctx.refusal ?? targetNotFound(kind, requestedName);
       await this.auditor.beforeForward(ctx);
       const t1 = performance.now();
       try {

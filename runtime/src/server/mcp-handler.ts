@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pipeline/context';
-import { ErrorCode, GovernanceError } from '../pipeline/errors';
+import { ErrorCode, GovernanceError, targetNotFound } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
 import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
@@ -60,6 +60,19 @@ function requireString(params: Params, key: string): string {
   return v;
 }
 
+/**
+ * A requested resource URI resolved through the catalog (which normalizes it, upstream/uri.ts): the target, or the
+ * error for a refused URI. A `..` that climbs out of a template answers exactly like an unknown resource (so that a
+ * refusal never tells whether a hidden template exists); a URI refused for its text alone says why.
+ */
+function resolveResource(catalog: Catalog, uri: string): { target?: CatalogEntry; refusal?: GovernanceError } {
+  const r = catalog.resolveResource(uri);
+  if (r.entry) return { target: r.entry };
+  if (!r.refusal) return {};
+  if (r.refusal.hidden) return { refusal: targetNotFound('resource', uri) };
+  return { refusal: new GovernanceError(ErrorCode.InvalidParams, `Invalid resource URI: ${r.refusal.reason}`, 'invalid_params') };
+}
+
 function optionalObject(params: Params, key: string): Record<string, unknown> | undefined {
   const v = params[key];
   if (v === undefined) return undefined;
@@ -77,6 +90,8 @@ interface ParsedCall {
   readonly kind: TargetKind;
   readonly requested: string;
   readonly target?: CatalogEntry;
+  /** Why the target was not resolved when the request named it ambiguously (answered after identity). */
+  readonly refusal?: GovernanceError;
   readonly args?: Record<string, unknown>;
   /** The upstream's params for the (possibly stage-rewritten) arguments. */
   readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
@@ -222,7 +237,9 @@ export class McpHandler {
     } catch (err) {
       throw this.opts.pipeline.reject(ctx, err);
     }
-    ctx.target = this.opts.upstreams.catalog.resource(uri);
+    const resolved = resolveResource(this.opts.upstreams.catalog, uri);
+    ctx.target = resolved.target;
+    ctx.refusal = resolved.refusal;
     return this.opts.pipeline.call(ctx, 'resource', uri, async () => ({}));
   }
 
@@ -247,6 +264,7 @@ export class McpHandler {
       throw this.opts.pipeline.reject(ctx, err);
     }
     ctx.target = call.target;
+    ctx.refusal = call.refusal;
     ctx.arguments = call.args;
     const method = req.message.method;
     const meta = params._meta as Record<string, unknown> | undefined;
@@ -281,6 +299,7 @@ export class McpHandler {
     let kind: TargetKind;
     let requested: string;
     let target: CatalogEntry | undefined;
+    let refusal: GovernanceError | undefined;
     let args: Record<string, unknown> | undefined;
     let build: (t: CatalogEntry, a: Record<string, unknown> | undefined) => Params;
     switch (method) {
@@ -301,7 +320,8 @@ export class McpHandler {
       case 'resources/read':
         kind = 'resource';
         requested = requireString(params, 'uri');
-        target = catalog.resource(requested);
+        ({ target, refusal } = resolveResource(catalog, requested));
+        // The normalized upstream URI: the one the catalog matched and Cedar evaluated.
         build = (t) => ({ uri: t.name });
         break;
       default: {
@@ -318,7 +338,8 @@ export class McpHandler {
         } else if (ref.type === 'ref/resource') {
           kind = 'resource';
           requested = requireString(ref, 'uri');
-          target = catalog.resourceTemplate(requested) ?? catalog.resource(requested);
+          target = catalog.resourceTemplate(requested);
+          if (!target) ({ target, refusal } = resolveResource(catalog, requested));
           build = (t) => ({ ...completionParams, ref: { ...ref, uri: t.name } });
         } else {
           throw invalidParams('params.ref.type must be ref/prompt or ref/resource');
@@ -327,6 +348,6 @@ export class McpHandler {
       }
     }
     optionalObject(params, '_meta');
-    return { kind, requested, target, args, build };
+    return { kind, requested, target, refusal, args, build };
   }
 }

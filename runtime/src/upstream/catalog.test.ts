@@ -81,6 +81,32 @@ describe('Catalog', () => {
     expect(c.resourceTemplate('a__file:///notes/{id}')).toMatchObject({ upstream: 'a' });
   });
 
+  test('resources: the upstream part of a requested URI is normalized after its prefix; ambiguous URIs are refused', () => {
+    const c = Catalog.build(
+      [
+        ['a', inv({ resources: [{ uri: 'file:///x', name: 'x' }, { uri: 'HTTP://Odd.Example/%7Eraw', name: 'odd' }], resourceTemplates: [{ uriTemplate: 'file:///notes/{+path}', name: 'n' }] })],
+        ['b', inv({ resourceTemplates: [{ uriTemplate: 'file:///notes/{id}', name: 'n' }] })],
+      ],
+      two,
+    );
+    // A listed resource: by its exact text, or by its normalized form (then the listed URI is what is forwarded).
+    expect(c.resolveResource('a__FILE:///./x')).toMatchObject({ entry: { upstream: 'a', name: 'file:///x', exposedName: 'a__file:///x' } });
+    expect(c.resolveResource('a__HTTP://Odd.Example/%7Eraw')).toMatchObject({ entry: { name: 'HTTP://Odd.Example/%7Eraw' } });
+    expect(c.resolveResource('a__http://odd.example/~raw')).toMatchObject({ entry: { name: 'HTTP://Odd.Example/%7Eraw' } });
+    // Templates match the normalized upstream URI, which becomes the entry's name (what Cedar evaluates and the upstream gets).
+    expect(c.resolveResource('a__file:///notes/a/../b/%7Ec')).toMatchObject({ entry: { upstream: 'a', name: 'file:///notes/b/~c', exposedName: 'a__file:///notes/b/~c' } });
+    expect(c.resolveResource('b__file:///notes/./7')).toMatchObject({ entry: { upstream: 'b', name: 'file:///notes/7' } });
+    // The prefix itself is never normalized: it is the upstream's literal namespace.
+    expect(c.resolveResource('A__file:///x')).toEqual({});
+    // Refusals: a climb out of a template's fixed prefix is hidden (answered as unknown); the others say why.
+    expect(c.resolveResource('a__file:///notes/../x')).toEqual({ refusal: { reason: expect.stringMatching(/climbs out/), hidden: true } });
+    expect(c.resolveResource('a__file:///notes/%2e%2e/x')).toEqual({ refusal: { reason: expect.stringMatching(/encoded dot/), hidden: false } });
+    expect(c.resolveResource('b__file:///notes/a%2Fb')).toEqual({ refusal: { reason: expect.stringMatching(/encoded slash/), hidden: false } });
+    expect(c.resource('a__file:///notes/../x')).toBeUndefined();
+    // Unknown stays unknown.
+    expect(c.resolveResource('c__file:///notes/7')).toEqual({});
+  });
+
   test('result URIs get the prefix (read contents, resource links, embedded resources), nothing else changes', () => {
     const r = {
       content: [{ type: 'text', text: 'file:///x' }, { type: 'resource_link', uri: 'file:///x', name: 'x' }, { type: 'resource', resource: { uri: 'memo://m', text: 't' } }],

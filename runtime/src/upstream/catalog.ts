@@ -10,6 +10,7 @@ import { UriTemplate } from '@modelcontextprotocol/sdk/shared/uriTemplate.js';
 import type { CatalogEntry, TargetKind, ToolAnnotations } from '../pipeline/context';
 import type { UpstreamInventory } from './discovery';
 import type { Naming } from './naming';
+import { normalizeUri, templateFixedPrefix } from './uri';
 
 export type CatalogListKind = 'tools' | 'resources' | 'resourceTemplates' | 'prompts';
 
@@ -22,7 +23,18 @@ export interface Collision {
 interface TemplateRoute {
   readonly entry: CatalogEntry;
   readonly template: UriTemplate;
+  /** The template's literal text before its first expression, normalized except for dot segments (see uri.ts). */
+  readonly fixedPrefix?: string;
 }
+
+/**
+ * How a requested resource URI resolved: to a target, to nothing (unknown), or to a refusal. `hidden` refusals (a
+ * `..` that climbs out of a template's fixed prefix) must answer exactly like an unknown resource; the others depend
+ * on the URI's text only and may say why.
+ */
+export type ResourceResolution =
+  | { readonly entry: CatalogEntry; readonly refusal?: undefined }
+  | { readonly entry?: undefined; readonly refusal?: { readonly reason: string; readonly hidden: boolean } };
 
 const KEY_OF: Record<CatalogListKind, string> = { tools: 'name', resources: 'uri', resourceTemplates: 'uriTemplate', prompts: 'name' };
 const KIND_OF: Record<CatalogListKind, TargetKind> = { tools: 'tool', resources: 'resource', resourceTemplates: 'resource', prompts: 'prompt' };
@@ -47,6 +59,10 @@ export class Catalog {
   readonly collisions: readonly Collision[];
   private readonly byName: Record<CatalogListKind, Map<string, CatalogEntry>>;
   private readonly templateRoutes: readonly TemplateRoute[];
+  /** Listed resources by their normalized exposed URI (only those whose URI normalizes; the first of equals wins). */
+  private readonly normalizedResources = new Map<string, CatalogEntry>();
+  /** The prefixes of the upstreams that expose resources or templates, each once. */
+  private readonly resourcePrefixes: readonly string[];
 
   private constructor(lists: Record<CatalogListKind, CatalogEntry[]>, collisions: Collision[], private readonly naming: Naming) {
     this.tools = lists.tools;
@@ -63,12 +79,19 @@ export class Catalog {
     const routes: TemplateRoute[] = [];
     for (const entry of lists.resourceTemplates) {
       try {
-        routes.push({ entry, template: new UriTemplate(entry.name) });
+        const fixed = normalizeUri(templateFixedPrefix(entry.name));
+        routes.push({ entry, template: new UriTemplate(entry.name), fixedPrefix: fixed.ok ? fixed.lexical : undefined });
       } catch {
         // An unparseable template can be listed but never matched.
       }
     }
     this.templateRoutes = routes;
+    for (const entry of lists.resources) {
+      const prefix = naming.prefixOf(entry.upstream);
+      const n = normalizeUri(entry.name);
+      if (n.ok && !this.normalizedResources.has(prefix + n.uri)) this.normalizedResources.set(prefix + n.uri, entry);
+    }
+    this.resourcePrefixes = [...new Set([...lists.resources, ...lists.resourceTemplates].map((e) => naming.prefixOf(e.upstream)))];
   }
 
   static empty(naming: Naming): Catalog {
@@ -116,22 +139,58 @@ export class Catalog {
     return this.byName.prompts.get(name);
   }
 
-  /**
-   * The target of resources/read: a listed resource with exactly this URI, else the first resource template (in
-   * catalog order) whose exposed form matches. A template match yields an entry whose `name` is the upstream URI,
-   * `exposedName` the requested URI, and whose definition is the template's plus the concrete `uri`.
-   */
+  /** The target of resources/read, or undefined when the URI is unknown or refused (see resolveResource). */
   resource(uri: string): CatalogEntry | undefined {
+    return this.resolveResource(uri).entry;
+  }
+
+  /**
+   * The target of resources/read (and subscribe, and completion on a resource). A listed resource whose URI is exactly
+   * the requested text is that resource. Otherwise the upstream part of the requested URI (after the upstream's
+   * prefix) is normalized (uri.ts) and matched: a listed resource with the same normalized URI, else the first
+   * resource template (in catalog order) that matches it. A template match yields an entry whose `name` is the
+   * normalized upstream URI (what Cedar evaluates and what the upstream receives), `exposedName` its exposed form, and
+   * whose definition is the template's plus the concrete `uri`. A URI that normalization refuses, or whose `..`
+   * climbs out of a template's fixed prefix (`res://host/public/../secret`), resolves to a refusal.
+   */
+  resolveResource(uri: string): ResourceResolution {
     const exact = this.byName.resources.get(uri);
-    if (exact) return exact;
+    if (exact) return { entry: exact };
+    let refusal: { reason: string; hidden: boolean } | undefined;
+    const normalized = new Map<string, ReturnType<typeof normalizeUri>>();
+    for (const prefix of this.resourcePrefixes) {
+      if (!uri.startsWith(prefix)) continue;
+      const n = normalizeUri(uri.slice(prefix.length));
+      normalized.set(prefix, n);
+      if (!n.ok) refusal ??= { reason: n.reason, hidden: false };
+    }
     for (const route of this.templateRoutes) {
-      const upstreamUri = this.naming.strip(route.entry.upstream, uri);
-      if (upstreamUri === undefined) continue;
-      if (route.template.match(upstreamUri)) {
-        return { ...route.entry, name: upstreamUri, exposedName: uri, definition: { ...route.entry.definition, uri } };
+      const n = normalized.get(this.naming.prefixOf(route.entry.upstream));
+      const fixed = route.fixedPrefix;
+      if (n?.ok && n.climbed && fixed !== undefined && n.lexical.startsWith(fixed) && !n.uri.startsWith(fixed)) {
+        return { refusal: { reason: 'a ".." segment climbs out of a resource template', hidden: true } };
       }
     }
-    return undefined;
+    for (const [prefix, n] of normalized) {
+      const listed = n.ok ? this.normalizedResources.get(prefix + n.uri) : undefined;
+      if (listed && this.naming.prefixOf(listed.upstream) === prefix) return { entry: listed };
+    }
+    for (const route of this.templateRoutes) {
+      const prefix = this.naming.prefixOf(route.entry.upstream);
+      const n = normalized.get(prefix);
+      if (!n?.ok) continue;
+      let matched: boolean;
+      try {
+        matched = route.template.match(n.uri) !== null;
+      } catch {
+        matched = false; // longer than the SDK matcher accepts
+      }
+      if (matched) {
+        const exposed = prefix + n.uri;
+        return { entry: { ...route.entry, name: n.uri, exposedName: exposed, definition: { ...route.entry.definition, uri: exposed } } };
+      }
+    }
+    return refusal ? { refusal } : {};
   }
 
   /** The resource template exposed under exactly this URI template (for completion/complete). */

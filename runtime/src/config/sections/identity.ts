@@ -14,15 +14,32 @@ export const identitySchema = z
         issuer: z.url(),
         /** @default discovered from `${issuer}/.well-known/openid-configuration`, else `${issuer}/.well-known/jwks.json` (Cognito) */
         jwksUri: z.url().optional(),
-        /** Accepted `aud` values (ID tokens / OIDC access tokens). */
+        /** Accepted `aud` values (OIDC access tokens). When `allowedClients` is set too, a token must satisfy both. */
         audiences: z.array(z.string().min(1)).default([]),
-        /** Accepted `client_id` claims (Cognito access tokens carry `client_id`, not `aud`). */
+        /**
+         * Accepted `client_id` claims (Cognito and RFC 9068 access tokens carry `client_id`). When `audiences` is set
+         * too, a token must satisfy both.
+         */
         allowedClients: z.array(z.string().min(1)).default([]),
-        algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['RS256']),
+        /**
+         * Which tokens are accepted. `access` (default): access tokens only; a token that says it is something else is
+         * refused (Cognito `token_use` other than `access`, and `token_use` missing from a Cognito issuer's token; a
+         * `typ` header other than `JWT` or `at+jwt`; a `typ` claim other than `Bearer`; the ID-token claims `nonce`,
+         * `at_hash`, `c_hash`). `at+jwt`: as `access`, and the `typ` header must be `at+jwt` (RFC 9068; for issuers
+         * that set it). `any`: a relaxation that also accepts ID tokens; use only when callers cannot obtain access tokens.
+         */
+        tokenType: z.enum(['access', 'at+jwt', 'any']).default('access'),
         groupsClaim: z.string().min(1).default('cognito:groups'),
+        /**
+         * How a groups claim that is a string (not an array) is split into groups, e.g. `" "` or `","`.
+         * @default none: a string groups claim is one group (`"CN=readers,admins"` is one group, not two)
+         */
+        groupsSeparator: z.string().min(1).max(8).optional(),
+        algorithms: z.array(z.enum(JWT_ALGORITHMS)).min(1).default(['RS256']),
         scopesClaim: z.string().min(1).default('scope'),
         /** Further claims copied onto the principal (for Cedar conditions): strings, numbers, booleans, string arrays. */
         claims: z.array(z.string().min(1)).default([]),
+        /** Clock skew allowed on `exp`, `nbf` and `iat` (a token issued further in the future is refused). */
         clockToleranceSeconds: z.number().int().min(0).max(300).default(30),
         maxTokenBytes: z.number().int().positive().max(65_536).default(16_384),
         /** How long fetched signing keys are trusted before they are fetched again. */

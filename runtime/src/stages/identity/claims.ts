@@ -12,13 +12,13 @@ function stringOrUndefined(v: unknown): string | undefined {
 }
 
 /**
- * A list claim (groups, scopes) as strings. Accepts an array (non-string members are ignored) or a string
- * separated by `separators` (space, or space and comma). Anything else yields an empty list.
+ * A list claim (groups, scopes) as strings. Accepts an array (non-string members are ignored) or a string: split on
+ * `separator` when there is one, else the whole string is one item. Anything else yields an empty list.
  */
-export function listClaim(value: unknown, separators: RegExp): string[] {
+export function listClaim(value: unknown, separator: RegExp | string | undefined): string[] {
   let items: unknown[];
   if (Array.isArray(value)) items = value;
-  else if (typeof value === 'string') items = value.split(separators);
+  else if (typeof value === 'string') items = separator === undefined ? [value] : value.split(separator);
   else return [];
   const out = new Set<string>();
   for (const item of items) {
@@ -52,17 +52,9 @@ export function principalFromClaims(payload: JWTPayload, cfg: JwtIdentityConfig)
     clientId: stringOrUndefined(p.client_id) ?? stringOrUndefined(p.azp) ?? stringOrUndefined(p.cid),
     username: stringOrUndefined(p.username) ?? stringOrUndefined(p['cognito:username']) ?? stringOrUndefined(p.preferred_username),
     issuer: stringOrUndefined(p.iss),
-    groups: listClaim(p[cfg.groupsClaim], /[\s,]+/),
+    // A string groups claim is one group unless a separator is configured: "CN=readers,admins" is not "admins".
+    groups: listClaim(p[cfg.groupsClaim], cfg.groupsSeparator),
     scopes: listClaim(p[cfg.scopesClaim], /\s+/),
     claims,
   };
-}
-
-/** True when the token is meant for this proxy: `aud` is an accepted audience, or `client_id` an accepted client. */
-export function audienceAccepted(payload: JWTPayload, cfg: Pick<JwtIdentityConfig, 'audiences' | 'allowedClients'>): boolean {
-  const aud = payload.aud;
-  const auds = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
-  if (auds.some((a) => typeof a === 'string' && cfg.audiences.includes(a))) return true;
-  const clientId = (payload as Record<string, unknown>).client_id;
-  return typeof clientId === 'string' && cfg.allowedClients.includes(clientId);
 }

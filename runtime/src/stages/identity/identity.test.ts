@@ -49,6 +49,7 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
       scopesOrTransform: (header, payload) => {
         payload.sub = 'user-1';
         payload.aud = 'proxy-api';
+        payload.client_id = 'cognito-client';
         payload['cognito:groups'] = ['dev', 'ops'];
         payload.scope = 'mcp/read mcp/write';
         transform(header as Record<string, unknown>, payload as Record<string, unknown>);
@@ -75,7 +76,7 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
     expect(p).toEqual({
       kind: 'jwt',
       sub: 'user-1',
-      clientId: 'web',
+      clientId: 'cognito-client',
       username: 'alice',
       issuer,
       groups: ['dev', 'ops'],
@@ -100,7 +101,8 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
   });
 
   it('accepts a Cognito access token: no aud, client_id in allowedClients', async () => {
-    const p = await authenticate(stage, { authorization: `Bearer ${await token((_h, pl) => { delete pl.aud; pl.client_id = 'cognito-client'; pl.token_use = 'access'; })}` });
+    const cognitoStage = await createIdentityStage(identityConfig({ issuer, allowedClients: ['cognito-client'] }), log);
+    const p = await authenticate(cognitoStage, { authorization: `Bearer ${await token((_h, pl) => { delete pl.aud; pl.client_id = 'cognito-client'; pl.token_use = 'access'; })}` });
     expect(p.clientId).toBe('cognito-client');
   });
 
@@ -110,7 +112,7 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
 
   const groupCases: [string, unknown, string[]][] = [
     ['array', ['a', 'b'], ['a', 'b']],
-    ['space/comma string', 'a, b c', ['a', 'b', 'c']],
+    ['a string (no separator configured: one group)', 'a, b c', ['a, b c']],
     ['array with non-string members', ['a', 1, null, { x: 1 }, 'b'], ['a', 'b']],
     ['number', 42, []],
     ['object', { a: 1 }, []],

@@ -1,17 +1,22 @@
-/** Bearer JWT verification (jose): signature against the issuer's JWKS, issuer, audience or client, time, algorithm, size. */
+/**
+ * Bearer JWT verification (jose): signature against the issuer's JWKS, issuer, algorithm, time, size; then the checks
+ * of checks.ts: canonical encoding, token type, audience and client, issued-at, subject.
+ */
 import { hash } from 'node:crypto';
-import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions } from 'jose';
+import { decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload, type JWTVerifyOptions, type ProtectedHeaderParameters } from 'jose';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
 import type { Logger } from '../../log';
 import type { Principal } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
-import { audienceAccepted, principalFromClaims } from './claims';
+import { audienceAccepted, canonicalCompact, hasSubject, issuedInFuture, tokenTypeProblem } from './checks';
+import { principalFromClaims } from './claims';
 import { getJson as defaultGetJson, RemoteKeySet, resolveJwksUri, type GetJson } from './jwks';
 
 /** Why a token was refused: a stable, low-cardinality class shown to the caller (never the token or its claims). */
 export type TokenProblem =
   | 'malformed' | 'too large' | 'expired' | 'not yet valid' | 'wrong issuer' | 'wrong audience or client' | 'missing claim'
-  | 'claim check failed' | 'algorithm not allowed' | 'bad signature' | 'unknown signing key' | 'signing keys unavailable';
+  | 'claim check failed' | 'algorithm not allowed' | 'bad signature' | 'unknown signing key' | 'signing keys unavailable'
+  | 'wrong token type' | 'no subject';
 
 export function authenticationRequired(): GovernanceError {
   return new GovernanceError(ErrorCode.Unauthenticated, 'Authentication required', 'unauthenticated');
@@ -77,7 +82,7 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
   };
   const allowedAlgs = new Set<string>(cfg.algorithms);
 
-  let verify: (token: string) => Promise<JWTPayload>;
+  let verify: (token: string) => Promise<{ payload: JWTPayload; protectedHeader: ProtectedHeaderParameters }>;
   if (cfg.verifySignature) {
     const jwksUri = await resolveJwksUri(cfg, getJson, log);
     const jwks = new RemoteKeySet(jwksUri, { cacheMaxAgeMs: cfg.jwksCacheSeconds * 1000, cooldownMs: 30_000, timeoutMs: 5_000, getJson });
@@ -87,15 +92,15 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
       log.warn('could not fetch the issuer signing keys at start-up; will retry on the first request', { jwksHost: jwksUri.host, error: (err as Error).name });
     }
     log.info('JWT identity ready', { issuer: cfg.issuer, jwksHost: jwksUri.host, algorithms: cfg.algorithms });
-    verify = async (token) => (await jwtVerify(token, jwks.getKey, verifyOptions)).payload;
+    verify = (token) => jwtVerify(token, jwks.getKey, verifyOptions);
   } else {
     log.warn('identity.jwt.verifySignature is off: token signatures are trusted from the AgentCore JWT authorizer; claims are still checked');
     verify = async (token) => {
-      const header = decodeProtectedHeader(token);
-      if (typeof header.alg !== 'string' || !allowedAlgs.has(header.alg)) throw Object.assign(new Error('alg'), { code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
+      const protectedHeader = decodeProtectedHeader(token);
+      if (typeof protectedHeader.alg !== 'string' || !allowedAlgs.has(protectedHeader.alg)) throw Object.assign(new Error('alg'), { code: 'ERR_JOSE_ALG_NOT_ALLOWED' });
       const payload = decodeJwt(token);
       checkTimeAndIssuer(payload, cfg);
-      return payload;
+      return { payload, protectedHeader };
     };
   }
 
@@ -111,14 +116,20 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
       const key = cfg.verifySignature ? tokenKey(token) : undefined;
       const known = key === undefined ? undefined : verified.get(key);
       if (known) return known;
+      // Only remembered tokens skip this: they passed it, and another spelling of one has another key.
+      if (!canonicalCompact(token)) throw invalidToken('malformed');
       let payload: JWTPayload;
+      let protectedHeader: ProtectedHeaderParameters;
       try {
-        payload = await verify(token);
+        ({ payload, protectedHeader } = await verify(token));
       } catch (err) {
         const problem = classifyJoseError(err);
         if (problem === 'signing keys unavailable') log.warn('cannot fetch the issuer signing keys', { error: (err as Error).name });
         throw invalidToken(problem);
       }
+      if (issuedInFuture(payload, cfg.clockToleranceSeconds)) throw invalidToken('not yet valid');
+      if (tokenTypeProblem(protectedHeader, payload, cfg) !== undefined) throw invalidToken('wrong token type');
+      if (!hasSubject(payload)) throw invalidToken('no subject');
       if (!audienceAccepted(payload, cfg)) throw invalidToken('wrong audience or client');
       const principal = principalFromClaims(payload, cfg);
       if (key !== undefined) verified.set(key, principal, payload.exp as number);
@@ -174,4 +185,5 @@ function checkTimeAndIssuer(payload: JWTPayload, cfg: JwtIdentityConfig): void {
   if (typeof payload.exp !== 'number') throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'exp', 'missing');
   if (payload.exp <= now - tol) throw fail('ERR_JWT_EXPIRED', 'exp');
   if (payload.nbf !== undefined && (typeof payload.nbf !== 'number' || payload.nbf > now + tol)) throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'nbf');
+  if (payload.iat !== undefined && typeof payload.iat !== 'number') throw fail('ERR_JWT_CLAIM_VALIDATION_FAILED', 'iat', 'invalid');
 }
