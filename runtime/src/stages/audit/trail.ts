@@ -7,75 +7,22 @@
  * `audit_overflow` record with the count is written as soon as there is room; records the destination refused for
  * good (CloudWatch `rejectedLogEventsInfo`) are reported the same way with their sequence numbers.
  *
- * The buffer has three parts (docs/AUDIT.md, "What fail-closed guarantees"): records of calls, each forwarded call
+ * The buffer has two parts (docs/AUDIT.md, "What fail-closed guarantees"): records of calls, each forwarded call
  * holding a slot for its outcome from the moment its decision is accepted (`reserve` / `appendReserved`), so the
  * outcome of an executed call is never dropped; and a small reserved part for the trail's own notices (loss notices,
  * `audit_refusals` summaries, `audit_stop`), which a flood of calls cannot fill.
  */
-import type { Logger } from '../../log';
 import type { CallerInfo, RecordBody } from './record';
+import { batchLength, seqRanges } from './batching';
 import { ChainSealer } from './sealer';
 import { DeliveryMonitor } from './delivery';
 import { RefusalCounter, type RefusalReason } from './refusals';
-import type { AuditEntry, AuditSink } from './sinks/types';
+import type { AuditEntry } from './sinks/types';
+import { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
+
+export { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
 
 const FAILURE_LOG_INTERVAL_MS = 30_000;
-
-export interface TrailOptions {
-  readonly instanceId: string;
-  readonly sink: AuditSink;
-  readonly log: Logger;
-  readonly maxBufferedRecords: number;
-  /** Unhealthy once this many records (waiting, plus outcome slots held by calls in flight) are not yet delivered. */
-  readonly unhealthyPendingRecords: number;
-  /** Unhealthy once records wait this long without a delivery, or what waits would take this long to deliver. */
-  readonly unhealthyPendingAgeMs: number;
-  readonly flushIntervalMs: number;
-  readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
-  /** The clock (tests). @default Date.now */
-  readonly now?: () => number;
-}
-
-/** Slots of the buffer kept for the trail's own notices: loss notices, refusal summaries and audit_stop. */
-export function reservedSlots(maxBufferedRecords: number): number {
-  return Math.max(3, Math.min(64, Math.floor(maxBufferedRecords / 10)));
-}
-
-/** Counters and state of the trail (cumulative since start). */
-export interface TrailStats {
-  readonly instanceId: string;
-  readonly sink: AuditSink['name'];
-  readonly destination: string;
-  /** Sequence number the next record gets (= records sealed so far). */
-  readonly nextSeq: number;
-  readonly buffered: number;
-  readonly delivered: number;
-  /** Records refused because the buffer was full (each counted in an audit_overflow record). */
-  readonly dropped: number;
-  /** Records the destination refused for good (too old / too new). */
-  readonly rejected: number;
-  readonly sinkFailures: number;
-  readonly consecutiveFailures: number;
-  readonly lastError?: string;
-  readonly lastDeliveredAt?: string;
-  /** Outcome slots held by forwarded calls still in flight. */
-  readonly reservedOutcomes: number;
-  /** Calls refused because of the audit trail (each counted in an audit_refusals record). */
-  readonly refused: number;
-  /** The sink has accepted a record since start-up (fail-closed start-up waits for this). */
-  readonly proven: boolean;
-  /** Age of the oldest record not yet delivered, in ms (0 when none waits). */
-  readonly oldestPendingMs: number;
-  /** Duration of the last successful send, in ms. */
-  readonly lastSendMs?: number;
-  /** Records sealed per second and records delivered per second, over the last 10 s. */
-  readonly arrivalPerSec: number;
-  readonly deliveryPerSec: number;
-  readonly healthy: boolean;
-  /** Why the trail is unhealthy (absent when healthy). */
-  readonly unhealthyReason?: RefusalReason;
-  readonly closed: boolean;
-}
 
 function errorName(err: unknown): string {
   const e = err as { name?: string; code?: string };
@@ -402,26 +349,6 @@ export class AuditTrail {
     }
   }
 
-  /**
-   * How many entries from the head make one batch within the sink's limits. A batch also ends where the clock went
-   * backwards (CloudWatch refuses batches that are not in chronological order); seq, not time, orders the chain.
-   */
-  private batchSize(): number {
-    const { maxEvents, maxBytes, overheadBytes, maxSpanMs } = this.opts.sink.limits;
-    let bytes = 0;
-    let n = 0;
-    const first = this.buffer[0]?.timestamp ?? 0;
-    let prev = first;
-    for (const e of this.buffer) {
-      if (n >= maxEvents) break;
-      if (n > 0 && (bytes + e.bytes + overheadBytes > maxBytes || e.timestamp < prev || e.timestamp - first > maxSpanMs)) break;
-      bytes += e.bytes + overheadBytes;
-      prev = e.timestamp;
-      n++;
-    }
-    return n;
-  }
-
   /** Makes every record accepted so far due, and ships them. */
   private kick(): void {
     this.dueBefore = this.sealer.nextSeq;
@@ -450,7 +377,7 @@ export class AuditTrail {
 
   private async drain(): Promise<void> {
     while (this.shouldSend() && Date.now() < this.deadline) {
-      const n = this.batchSize();
+      const n = batchLength(this.buffer, this.opts.sink.limits);
       const batch = this.buffer.slice(0, n);
       try {
         this.delivery.sending(this.now());
@@ -471,12 +398,7 @@ export class AuditTrail {
 
   private noteRejected(rejected: readonly AuditEntry[]): void {
     this.counters.rejected += rejected.length;
-    const ranges: [number, number][] = [];
-    for (const e of rejected) {
-      const last = ranges[ranges.length - 1];
-      if (last && last[1] === e.seq - 1) last[1] = e.seq;
-      else ranges.push([e.seq, e.seq]);
-    }
+    const ranges = seqRanges(rejected);
     this.opts.log.error('the audit destination rejected records (too old or too new): they are lost', {
       destination: this.opts.sink.destination,
       rejected: rejected.length,
