@@ -52,7 +52,7 @@ export interface AuditOptions {
    * Bound on audit records held only in the proxy's memory (a crash loses what is not yet delivered): with
    * `AuditFailMode.CLOSED` the proxy refuses calls while more records than this wait for CloudWatch Logs, counting a
    * slot for the outcome of every call in flight. Between 2 and 9,936.
-   * @default 2000
+   * @default 5000
    */
   readonly maxUndeliveredRecords?: number;
   /**

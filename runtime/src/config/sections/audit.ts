@@ -49,7 +49,7 @@ export const auditSchema = z
     /**
      * Bound on records held only in memory: the sink is unhealthy (fail-closed refuses calls) while more records than
      * this are undelivered, counting the outcome slot each call in flight holds.
-     * @default 2,000 (at most the part of maxBufferedRecords for calls)
+     * @default 5,000 (at most the part of maxBufferedRecords for calls)
      */
     unhealthyPendingRecords: z.number().int().min(2).optional(),
     /**

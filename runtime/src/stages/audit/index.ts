@@ -143,9 +143,9 @@ export async function prepareAuditor(cfg: ProxyConfig['audit'], deps: AuditorDep
   return { start: () => startAuditor(cfg, deps, { instanceId, builder, sink, trail, metrics, source }) };
 }
 
-/** Default bound on undelivered records: 2,000, within the part of the buffer for calls. */
+/** Default bound on undelivered records: 5,000 (about five full PutLogEvents batches), within the part of the buffer for calls. */
 export function defaultPendingRecords(maxBufferedRecords: number): number {
-  return Math.min(2_000, maxBufferedRecords - reservedSlots(maxBufferedRecords));
+  return Math.min(5_000, maxBufferedRecords - reservedSlots(maxBufferedRecords));
 }
 
 /** Default bound on how long records may wait undelivered: 5 s, and at least two flush intervals. */
@@ -220,15 +220,20 @@ async function startAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps, parts:
     },
 
     complete(ctx: RequestContext, outcome: Outcome): void {
-      const slot = reserved.has(ctx);
+      let slot = reserved.has(ctx);
       try {
         const now = performance.now();
         metrics?.observe(ctx, outcome, now - ctx.startedAt);
         if (!recording || (refused.has(ctx) && outcome.errorClass === 'audit_unavailable')) return;
         const body = builder.outcome(ctx, outcome, now);
-        if (slot) trail.appendReserved(body);
-        else trail.append(body);
+        if (slot) {
+          slot = false;
+          trail.appendReserved(body);
+        } else {
+          trail.append(body);
+        }
       } catch (err) {
+        // The slot is given up only if the outcome never reached it.
         if (slot) trail.release();
         // Never throws into the pipeline; the failure itself is visible (no request data in the log line).
         deps.log.error('audit record could not be built', { requestId: ctx.requestId, error: (err as Error)?.name ?? 'Error' });
