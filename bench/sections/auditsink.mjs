@@ -12,7 +12,7 @@ export async function measureAuditSink(ctx, log) {
   const quick = ctx.opts.quick;
   const h = await startNode({
     name: 'audit-sink',
-    args: ['--import', 'tsx', `${ROOT}bench/micro/audit-sink.ts`, '--latencies', '50,500,3000', '--seconds', quick ? '2,2,7' : '3,4,10'],
+    args: ['--import', 'tsx', `${ROOT}bench/micro/audit-sink.ts`, '--latencies', '50,500,3000', '--seconds', quick ? '2,3,7' : '3,4,10'],
     isReady: (line, stream) => {
       const j = stream === 'stdout' ? jsonLine(line) : undefined;
       if (j?.auditSink) return j.auditSink;
