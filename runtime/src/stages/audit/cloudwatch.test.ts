@@ -65,7 +65,7 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
 
   it('batches within the PutLogEvents limits (bytes incl. 26 per event, 10,000 events) when records are large', async () => {
     const scrub = (t: string) => t;
-    const s = await setup({ includeRedactedContent: true, maxContentBytes: 60_000, maxBufferedRecords: 1_000, flushIntervalMs: 3_600_000 }, { scrub });
+    const s = await setup({ includeRedactedContent: true, maxContentBytes: 60_000, maxBufferedRecords: 1_000, flushIntervalMs: 3_600_000, closeTimeoutMs: 30_000 }, { scrub });
     const before = s.puts().length;
     for (let i = 0; i < 60; i++) {
       const ctx = requestContext({ arguments: { blob: 'a'.repeat(50_000), i } });

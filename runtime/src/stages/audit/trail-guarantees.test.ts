@@ -151,6 +151,28 @@ describe('AuditTrail refusals', () => {
     expect(v.instances[0].reportedRefused).toBe(504);
   });
 
+  it('summaries stay in the reserved part during a long outage: counts carry over, the part for calls keeps its room', async () => {
+    const s = setup({ maxBufferedRecords: 20, unhealthyPendingRecords: 20 }); // 3 notice slots: 1 for a summary
+    await s.t.start({ type: 'audit_start' });
+    await s.answer('ok');
+    const bob = { kind: 'jwt' as const, sub: 'bob', groups: [] };
+    for (let interval = 0; interval < 10; interval++) {
+      s.t.noteRefusal(bob, 'sink_stalled');
+      s.t.tick(); // the first interval's summary waits undelivered (the sink does not answer); later counts carry over
+    }
+    expect(s.t.stats()).toMatchObject({ buffered: 1, refused: 10 });
+    let calls = 0;
+    while (s.t.reserve({ type: 'decision', n: calls })) calls++;
+    expect(calls).toBe(8); // the whole part for calls (17) is still there: 8 decisions + 8 held outcome slots
+    for (let i = 0; i < calls; i++) s.t.appendReserved({ type: 'outcome', n: i });
+    const closing = s.t.close((st) => ({ type: 'audit_stop', refused: st.refused }), 60_000);
+    while (s.waiting.length > 0 || s.t.stats().buffered > 0) await s.answer('ok');
+    await closing;
+    const summaries = parsed(s.batches).filter((r) => r.type === 'audit_refusals');
+    expect(summaries.map((r) => r.refused)).toEqual([1, 9]);
+    expect(verifyAuditLog(parsed(s.batches).map((r) => JSON.stringify(r)))).toMatchObject({ ok: true });
+  });
+
   it('lists at most 100 callers per record and sums the rest; counts carry over until a record holds them', () => {
     const c = new RefusalCounter();
     for (let i = 0; i < MAX_REFUSAL_ENTRIES + 20; i++) c.add({ kind: 'jwt', sub: `u${i}`, groups: [] }, 'slow_delivery', 1_000 + i);

@@ -56,11 +56,15 @@ export class AuditTrail {
   private readonly refusals = new RefusalCounter();
   /** Records of calls may use the buffer up to here; the rest is kept for the trail's notices. */
   private readonly callCapacity: number;
+  /** Slots of the buffer for the trail's notices (loss notices, audit_refusals, audit_stop), and how many are used. */
+  private readonly noticeSlots: number;
+  private noticesBuffered = 0;
   private readonly now: () => number;
   private readonly sealer: ChainSealer;
 
   constructor(private readonly opts: TrailOptions) {
-    this.callCapacity = opts.maxBufferedRecords - reservedSlots(opts.maxBufferedRecords);
+    this.noticeSlots = reservedSlots(opts.maxBufferedRecords);
+    this.callCapacity = opts.maxBufferedRecords - this.noticeSlots;
     this.now = opts.now ?? (() => Date.now());
     this.sealer = new ChainSealer(opts.instanceId, opts.log, this.now);
   }
@@ -80,11 +84,14 @@ export class AuditTrail {
     }
     this.append(first);
     this.kick();
-    this.timer = setInterval(() => {
-      this.writeNotices('interval');
-      this.kick();
-    }, this.opts.flushIntervalMs);
+    this.timer = setInterval(() => this.tick(), this.opts.flushIntervalMs);
     this.timer.unref();
+  }
+
+  /** What the flush timer does every interval: write the refusals counted since the last summary, ship what is due. */
+  tick(): void {
+    this.writeNotices('interval');
+    this.kick();
   }
 
   /** Resolves when the sink first accepted a record (never, while it cannot). */
@@ -106,9 +113,8 @@ export class AuditTrail {
   unhealthyReason(): RefusalReason | undefined {
     if (this.closed) return 'closed';
     if (!this.delivery.proven) return 'starting';
-    const held = this.buffer.length + this.reservedOutcomes + 2;
-    if (held > this.callCapacity) return 'buffer_full';
-    if (held > this.opts.unhealthyPendingRecords) return 'pending_records';
+    if (this.callsHeld() + 2 > this.callCapacity) return 'buffer_full';
+    if (this.buffer.length + this.reservedOutcomes + 2 > this.opts.unhealthyPendingRecords) return 'pending_records';
     if (this.buffer.length > 0) {
       const now = this.now();
       const since = Math.max(this.buffer[0].timestamp, this.delivery.lastDeliveredAt ?? 0);
@@ -127,7 +133,7 @@ export class AuditTrail {
   reserve(decision: RecordBody): boolean {
     if (this.closed) return false;
     this.writeNotices();
-    if (this.overflow || this.buffer.length + this.reservedOutcomes + 2 > this.callCapacity) return false;
+    if (this.overflow || this.callsHeld() + 2 > this.callCapacity) return false;
     this.seal(decision);
     this.reservedOutcomes++;
     return true;
@@ -165,7 +171,7 @@ export class AuditTrail {
       return false;
     }
     this.writeNotices();
-    if (this.overflow || this.buffer.length + this.reservedOutcomes >= this.callCapacity) {
+    if (this.overflow || this.callsHeld() >= this.callCapacity) {
       this.noteDrop();
       return false;
     }
@@ -196,8 +202,8 @@ export class AuditTrail {
       this.wakeSleeper?.();
       await this.flushUntilDeadline();
       this.writeNotices('final');
-      if (this.buffer.length + this.reservedOutcomes < this.opts.maxBufferedRecords && !this.overflow && this.notices.length === 0) {
-        this.seal(stopRecord(this.stats()));
+      if (this.noticesBuffered < this.noticeSlots && !this.overflow && this.notices.length === 0) {
+        this.seal(stopRecord(this.stats()), true);
       }
       this.closed = true;
       if (this.refusals.pending > 0) {
@@ -249,7 +255,13 @@ export class AuditTrail {
     };
   }
 
-  private seal(body: RecordBody): void {
+  /** Records of calls in the buffer, plus the outcome slots held for calls in flight. */
+  private callsHeld(): number {
+    return this.buffer.length - this.noticesBuffered + this.reservedOutcomes;
+  }
+
+  /** Seals a record into the chain; `notice` records (the trail's own) live in the reserved part of the buffer. */
+  private seal(body: RecordBody, notice = false): void {
     const entry = this.sealer.seal(body);
     this.delivery.arrived(entry.timestamp);
     if (this.opts.sink.synchronous && this.buffer.length === 0 && !this.flushing) {
@@ -261,7 +273,8 @@ export class AuditTrail {
         this.noteFailure(err);
       }
     }
-    this.buffer.push(entry);
+    this.buffer.push(notice ? { ...entry, notice } : entry);
+    if (notice) this.noticesBuffered++;
     this.bufferedBytes += entry.bytes + this.opts.sink.limits.overheadBytes;
     // A full batch is waiting: ship it now rather than at the next interval.
     if (this.fullBatchWaiting()) this.startDrain();
@@ -274,12 +287,13 @@ export class AuditTrail {
    * is written once calls find room again (one record per episode), or at shutdown.
    */
   private writeNotices(when: 'record' | 'interval' | 'final' = 'record'): void {
-    const room = (keep: number) => !this.closed && this.buffer.length + this.reservedOutcomes < this.opts.maxBufferedRecords - keep;
+    const room = (keep: number) => !this.closed && this.noticesBuffered < this.noticeSlots - keep;
     while (this.notices.length > 0 && room(1)) {
-      this.seal(this.notices.shift()!);
+      this.seal(this.notices.shift()!, true);
     }
-    if (when !== 'record' && this.refusals.pending > 0 && room(2)) this.seal(this.refusals.take()!);
-    const episodeOver = when === 'final' || this.buffer.length + this.reservedOutcomes < this.callCapacity;
+    // The last slot is audit_stop's; at shutdown the refusal counts may take the one before it.
+    if (when !== 'record' && this.refusals.pending > 0 && room(when === 'final' ? 1 : 2)) this.seal(this.refusals.take()!, true);
+    const episodeOver = when === 'final' || this.callsHeld() < this.callCapacity;
     if (this.overflow && this.notices.length === 0 && episodeOver && room(1)) {
       const o = this.overflow;
       this.overflow = undefined;
@@ -289,7 +303,7 @@ export class AuditTrail {
         dropped: o.dropped,
         firstDroppedAt: new Date(o.first).toISOString(),
         lastDroppedAt: new Date(o.last).toISOString(),
-      });
+      }, true);
       this.opts.log.error('audit records were dropped (buffer full); an audit_overflow record counts them', {
         dropped: o.dropped,
         overflowSeq: this.sealer.nextSeq - 1,
@@ -383,6 +397,7 @@ export class AuditTrail {
         this.delivery.sending(this.now());
         const res = await this.opts.sink.send(batch);
         this.buffer.splice(0, n);
+        for (const e of batch) if (e.notice) this.noticesBuffered--;
         for (const e of batch) this.bufferedBytes -= e.bytes + this.opts.sink.limits.overheadBytes;
         const rejected = res?.rejected ?? [];
         this.noteDelivered(n - rejected.length);
