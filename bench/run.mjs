@@ -17,6 +17,7 @@ import { runHotPath } from './sections/hotpath.mjs';
 import { measureBundle, measureColdStart, measureSoak } from './sections/footprint.mjs';
 import { measureCatalog, measurePayload, measurePolicy } from './sections/scale.mjs';
 import { runMicro } from './sections/micro.mjs';
+import { measureAuditSink } from './sections/auditsink.mjs';
 import { measureStages } from './sections/stages.mjs';
 import { analysis, methodNotes } from './lib/notes.mjs';
 
@@ -168,6 +169,7 @@ try {
   if (opts.sections.has('policy')) await section('policy', () => measurePolicy(ctx, log));
   if (opts.sections.has('payload')) await section('payload', () => measurePayload(ctx, log));
   if (opts.sections.has('micro')) await section('micro', () => runMicro(ctx, log));
+  if (opts.sections.has('auditsink')) await section('auditsink', () => measureAuditSink(ctx, log));
 } catch (e) {
   results.errors.setup = e.message.split('\n')[0];
   log(`setup failed: ${e.message}`);

@@ -49,6 +49,20 @@ export interface AuditOptions {
    */
   readonly failMode?: AuditFailMode;
   /**
+   * Bound on audit records held only in the proxy's memory (a crash loses what is not yet delivered): with
+   * `AuditFailMode.CLOSED` the proxy refuses calls while more records than this wait for CloudWatch Logs, counting a
+   * slot for the outcome of every call in flight. Between 2 and 9,936.
+   * @default 5000
+   */
+  readonly maxUndeliveredRecords?: number;
+  /**
+   * Bound on how long audit records are held only in memory: with `AuditFailMode.CLOSED` the proxy refuses calls while
+   * records have waited this long without a delivery, or while delivering what waits would take this long at
+   * CloudWatch's current pace (a slow sink). Between 2 seconds and 10 minutes.
+   * @default Duration.seconds(5)
+   */
+  readonly maxUndeliveredAge?: Duration;
+  /**
    * Include argument and result contents (after redaction) in audit records, not only salted digests.
    * @default false
    */
@@ -144,6 +158,9 @@ export function createAuditTrail(scope: Construct, o: AuditOptions | undefined, 
   for (const [prop, v] of [['audit.denialsAlarmThreshold', opts.denialsAlarmThreshold], ['audit.upstreamErrorsAlarmThreshold', opts.upstreamErrorsAlarmThreshold]] as const) {
     problems.range(prop, v, 1, 1_000_000, 'Use a positive whole number of calls per 5 minutes.');
   }
+  problems.range('audit.maxUndeliveredRecords', opts.maxUndeliveredRecords, 2, 9_936, 'Use a whole number of records between 2 and 9936 (the buffer holds 10,000, 64 kept for the trail).');
+  const maxAgeMs = opts.maxUndeliveredAge?.toMilliseconds();
+  problems.range('audit.maxUndeliveredAge', maxAgeMs, 2_000, 600_000, 'Use a Duration between 2 seconds and 10 minutes (records wait up to one 1 s flush interval before they are sent).');
 
   let logGroup: logs.ILogGroup;
   let key: kms.IKey | undefined;
@@ -193,6 +210,8 @@ export function createAuditTrail(scope: Construct, o: AuditOptions | undefined, 
       cloudwatch: { logGroupName },
       failMode: (opts.failMode ?? AuditFailMode.CLOSED).toString() as AuditConfig['failMode'],
       includeRedactedContent: opts.includeRedactedContent ?? false,
+      ...(opts.maxUndeliveredRecords !== undefined ? { unhealthyPendingRecords: opts.maxUndeliveredRecords } : {}),
+      ...(maxAgeMs !== undefined ? { unhealthyPendingAgeMs: maxAgeMs } : {}),
       metrics: { enabled: true, namespace },
     },
   };

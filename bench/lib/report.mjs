@@ -369,6 +369,15 @@ export function reportMarkdown(r) {
     for (const n of micro.notes ?? []) L.push(`- ${n}`);
     if (micro.notes?.length) L.push('');
   }
+  const sinkCap = r.sections.auditsink;
+  if (Array.isArray(sinkCap?.capacity)) {
+    L.push('### Audit sink capacity (records/s shipped to CloudWatch Logs at a given PutLogEvents latency)');
+    L.push('');
+    L.push(table(['PutLogEvents latency', 'records/s', 'records per batch', 'record bytes', 'batches', 'seconds'], sinkCap.capacity.map((c) => [`${fmtInt(c.latencyMs)} ms`, fmtInt(c.recordsPerSec), fmtInt(c.avgBatch), fmtInt(c.recordBytes), fmtInt(c.batches), fmt(c.seconds, 1)])));
+    L.push('');
+    for (const n of sinkCap.notes ?? []) L.push(`- ${n}`);
+    L.push('');
+  }
   if (pay) {
     L.push('### Payload size (tool result bytes, end to end)');
     L.push('');

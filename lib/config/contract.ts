@@ -144,6 +144,8 @@ export interface AuditConfig {
   readonly cloudwatch?: { readonly logGroupName: string };
   readonly failMode?: 'closed' | 'open';
   readonly includeRedactedContent?: boolean;
+  readonly unhealthyPendingRecords?: number;
+  readonly unhealthyPendingAgeMs?: number;
   readonly metrics?: { readonly enabled?: boolean; readonly namespace?: string };
 }
 

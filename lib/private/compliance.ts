@@ -103,7 +103,7 @@ export function renderMarkdown(m: ComplianceModel): string {
   p();
   const a = m.audit;
   p(`- Sink: CloudWatch Logs group \`${a.logGroupName}\` (${a.encryption}; retention ${a.retentionDays ? `${a.retentionDays} days` : 'as configured on the existing group'})`);
-  p(`- While the sink is unavailable: ${a.failMode === 'closed' ? 'calls are refused (fail closed)' : 'calls are forwarded (fail open)'}`);
+  p(`- While the sink is unavailable: ${a.failMode === 'closed' ? 'calls are refused (fail closed), also at start-up until CloudWatch Logs has accepted the first record; every forwarded call keeps room for its decision and outcome records' : 'calls are forwarded (fail open), also at start-up before CloudWatch Logs has accepted a record; undelivered records are lost if the buffer fills or the process stops'}`);
   p(`- Records hold ${a.includeRedactedContent ? 'redacted argument and result contents and salted digests' : 'salted digests of arguments and results, never their contents'}`);
   p(`- Metrics namespace: \`${a.metricsNamespace}\`; alarms: ${a.alarms.length ? a.alarms.join(', ') : 'none'}`);
   if (m.deployTimeValues.length) {

@@ -31,6 +31,7 @@ export function formatResult(r: VerifyResult): string {
       i.stopped ? 'stopped cleanly' : 'no audit_stop',
       i.duplicates ? `${i.duplicates} duplicate(s) ignored` : '',
       i.reportedDropped ? `${i.reportedDropped} record(s) reported dropped by the instance` : '',
+      i.reportedRefused ? `${i.reportedRefused} call(s) reported refused by the audit trail (audit_refusals)` : '',
     ].filter(Boolean).join(', ');
     if (i.ok) {
       lines.push(`instance ${i.instanceId}: OK (${span}; ${extra})`);

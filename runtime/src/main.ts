@@ -12,7 +12,9 @@ import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './
 import type { ProxyConfig } from './config/schema';
 import { createLogger } from './log';
 import { buildPipeline } from './pipeline/build';
+import type { AuditHealth } from './server/health';
 import { ProxyHttpServer } from './server/http';
+import type { ProxyAuditor } from './stages/audit';
 import { McpHandler } from './server/mcp-handler';
 import { UpstreamManager } from './upstream/manager';
 import { PROXY_NAME, PROXY_VERSION } from './version';
@@ -61,14 +63,14 @@ async function serve(): Promise<void> {
   // Stages validate and compile their sections when built: a failure there is a configuration error too.
   let built: Awaited<ReturnType<typeof buildPipeline>>;
   try {
-    built = await buildPipeline(config, log, { checkedStamp: process.env.MCP_PROXY_CONFIG_CHECKED || undefined });
+    built = await buildPipeline(config, log, { checkedStamp: process.env.MCP_PROXY_CONFIG_CHECKED || undefined, configDigest: digest });
   } catch (err) {
     process.stderr.write(`Invalid proxy configuration: ${(err as Error)?.message ?? String(err)}\n`);
     process.exit(2);
   }
   const { pipeline, auditor } = built;
   const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
-  const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), auditHealthy: () => auditor.healthy() };
+  const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), audit: () => auditHealth(auditor) };
   const http = new ProxyHttpServer({ ...config.server, handler, health, log, ready });
   const address = await http.listen();
   log.info('listening', { host: address.address, port: address.port, path: config.server.path });
@@ -93,16 +95,43 @@ async function serve(): Promise<void> {
   process.on('SIGINT', () => void stop('SIGINT'));
 
   await ready;
+  // "ready" means: upstream discovery ran once and, fail-closed, the audit sink has accepted audit_start (the log
+  // stream exists and takes records). Until then the proxy listens, /ping says ready: false, and governed calls are
+  // refused with -32008; the trail retries the sink with backoff meanwhile.
+  if (!auditor.isReady()) {
+    log.warn('not ready: waiting for the audit sink to accept the first record (fail-closed); governed calls are refused until then', {
+      destination: auditor.stats().destination,
+    });
+    await auditor.ready();
+  }
   const status = upstreams.status();
   const counts = upstreams.catalog.counts();
   log.info('ready', {
     readyMs: Math.round(process.uptime() * 1000),
     port: address.port,
     configDigest: digest,
+    audit: auditor.stats().sink,
     upstreams: status.length,
     degraded: status.filter((s) => s.state !== 'healthy').map((s) => s.name),
     ...counts,
   });
+}
+
+function auditHealth(auditor: ProxyAuditor): AuditHealth {
+  const s = auditor.stats();
+  return {
+    ready: auditor.isReady(),
+    healthy: s.healthy,
+    ...(s.unhealthyReason ? { unhealthyReason: s.unhealthyReason } : {}),
+    buffered: s.buffered,
+    oldestPendingMs: s.oldestPendingMs,
+    arrivalPerSec: s.arrivalPerSec,
+    deliveryPerSec: s.deliveryPerSec,
+    ...(s.lastSendMs !== undefined ? { lastSendMs: s.lastSendMs } : {}),
+    ...(s.lastDeliveredAt ? { lastDeliveredAt: s.lastDeliveredAt } : {}),
+    consecutiveFailures: s.consecutiveFailures,
+    ...(s.lastError ? { lastError: s.lastError } : {}),
+  };
 }
 
 function main(): void {

@@ -553,6 +553,8 @@ describe('audit options', () => {
         alarmActions: [new cloudwatch_actions.SnsAction(new sns.Topic(stack, 'T', { enforceSSL: true }))],
         denialsAlarmThreshold: 3,
         dashboard: false,
+        maxUndeliveredRecords: 500,
+        maxUndeliveredAge: Duration.seconds(3),
       },
     }));
     b.template.resourceCountIs('AWS::Logs::LogGroup', 0);
@@ -561,7 +563,8 @@ describe('audit options', () => {
     b.template.hasResourceProperties('AWS::Logs::MetricFilter', { LogGroupName: 'existing-audit', MetricTransformations: [Match.objectLike({ MetricNamespace: 'Acme/Proxy' })] });
     b.template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'AuditedDeniedCalls', Namespace: 'Acme/Proxy', Threshold: 3, AlarmActions: [{ Ref: Match.stringLikeRegexp('^T') }] });
     expect(configOf(b.proxy).audit).toEqual({
-      sink: 'cloudwatch', cloudwatch: { logGroupName: 'existing-audit' }, failMode: 'open', includeRedactedContent: true, metrics: { enabled: true, namespace: 'Acme/Proxy' },
+      sink: 'cloudwatch', cloudwatch: { logGroupName: 'existing-audit' }, failMode: 'open', includeRedactedContent: true,
+      unhealthyPendingRecords: 500, unhealthyPendingAgeMs: 3_000, metrics: { enabled: true, namespace: 'Acme/Proxy' },
     });
     expect(b.proxy.auditKey).toBeUndefined();
     b.template.hasResourceProperties('AWS::BedrockAgentCore::Runtime', { EnvironmentVariables: Match.objectLike({ MCP_PROXY_LOG_LEVEL: 'debug' }) });

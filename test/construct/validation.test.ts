@@ -73,6 +73,8 @@ describe('prop validation (eager, one error listing every problem)', () => {
     })],
     ['metrics namespace', { audit: { metricsNamespace: 'AWS/Mine' } }, /audit\.metricsNamespace: must not start with AWS\//],
     ['alarm threshold', { audit: { denialsAlarmThreshold: 0 } }, /audit\.denialsAlarmThreshold: must be an integer from 1/],
+    ['undelivered records bound', { audit: { maxUndeliveredRecords: 1 } }, /audit\.maxUndeliveredRecords: must be an integer from 2 to 9936/],
+    ['undelivered age bound', { audit: { maxUndeliveredAge: Duration.millis(1000) } }, /audit\.maxUndeliveredAge: must be an integer from 2000 to 600000.*Duration between 2 seconds/],
     ['runtime name', { runtimeName: 'has-dash' }, /runtimeName: does not match .*\(got "has-dash"\)/],
     ['blocked request header', { requestHeaders: ['X-Amz-Date'] }, /requestHeaders\[0\]: is a header AgentCore does not pass to the container/],
     ['duplicate Authorization header', { inboundAuth: InboundAuth.cognito(), requestHeaders: ['authorization'] }, /requestHeaders: names a header twice/],

@@ -8,12 +8,13 @@
  * chronological order, at most a 24 h span; too old / too new events are rejected in `rejectedLogEventsInfo`), and
  * stores accepted events so tests can read them back (directly, or with GetLogEvents / FilterLogEvents).
  *
- * Fault knobs: throttle the next N calls, answer 500s for a period, drop connections (before or after storing the
- * batch, the latter to provoke duplicate deliveries on retry), or fail the next N calls with any error shape.
+ * Fault knobs: throttle the next N calls (or every call for a period), answer 500s for a period, drop connections
+ * (before or after storing the batch, the latter to provoke duplicate deliveries on retry), fail the next N calls
+ * with any error shape, answer slowly, or stop listening altogether (connection refused; also before the proxy
+ * starts: `down()` right after `start()`, `up()` later, on the same port).
  */
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { CloudWatchLogsClient, type CloudWatchLogsClientConfig } from '@aws-sdk/client-cloudwatch-logs';
 import { HttpRequest } from '@smithy/protocol-http';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -117,7 +118,7 @@ export class LoopbackCloudWatchLogs {
   /** Starts the endpoint on 127.0.0.1 with an ephemeral port. */
   static async start(opts: LoopbackCloudWatchLogsOptions = {}): Promise<LoopbackCloudWatchLogs> {
     const ep = new LoopbackCloudWatchLogs(opts);
-    await listenOnLoopback(ep.server);
+    ep.port = (await listenOnLoopback(ep.server)).port;
     return ep;
   }
 
@@ -127,7 +128,10 @@ export class LoopbackCloudWatchLogs {
   private readonly groups = new Map<string, Map<string, StreamState>>();
   private readonly faults: QueuedFault[] = [];
   private unavailableUntil = 0;
+  private throttledUntil = 0;
   private responseDelayMs = 0;
+  private port = 0;
+  private listening = true;
   private nextEventId = 1;
   private readonly signer: SignatureV4;
   private readonly verifySignatures: boolean;
@@ -147,8 +151,7 @@ export class LoopbackCloudWatchLogs {
 
   /** `http://127.0.0.1:<port>` */
   get endpoint(): string {
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}`;
+    return `http://127.0.0.1:${this.port}`;
   }
 
   /** A real CloudWatchLogsClient pointed at this endpoint (static test credentials; SDK retries off by default). */
@@ -200,9 +203,40 @@ export class LoopbackCloudWatchLogs {
     this.unavailableUntil = Date.now() + ms;
   }
 
-  /** Ends the outage started by `failFor`. */
+  /** Ends the outage started by `failFor` (and the throttling started by `throttleFor`). */
   recover(): void {
     this.unavailableUntil = 0;
+    this.throttledUntil = 0;
+  }
+
+  /** Every call answers 400 ThrottlingException for `ms` milliseconds. */
+  throttleFor(ms: number): void {
+    this.throttledUntil = Date.now() + ms;
+  }
+
+  /**
+   * Stops listening and closes every open connection: calls fail with ECONNREFUSED (the endpoint is unreachable)
+   * until `up()`. The port stays the same.
+   */
+  async down(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
+    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
+    this.server.closeAllConnections();
+    await closed;
+  }
+
+  /** Listens again on the same port after `down()`. */
+  async up(): Promise<void> {
+    if (this.listening) return;
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(this.port, '127.0.0.1', () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.listening = true;
   }
 
   /**
@@ -222,10 +256,13 @@ export class LoopbackCloudWatchLogs {
   clearFaults(): void {
     this.faults.length = 0;
     this.unavailableUntil = 0;
+    this.throttledUntil = 0;
     this.responseDelayMs = 0;
   }
 
   async close(): Promise<void> {
+    if (!this.listening) return;
+    this.listening = false;
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -266,6 +303,7 @@ export class LoopbackCloudWatchLogs {
       }
       if (this.verifySignatures) await this.verifySignature(req, body);
       if (Date.now() < this.unavailableUntil) throw new ServiceError('ServiceUnavailableException', 'The service is unavailable', 500);
+      if (Date.now() < this.throttledUntil) throw new ServiceError('ThrottlingException', 'Rate exceeded', 400);
       if (fault && !('drop' in fault)) throw new ServiceError(fault.type, fault.message ?? fault.type, fault.status ?? 400, fault.extra);
       let input: Record<string, unknown>;
       try {
@@ -314,8 +352,7 @@ export class LoopbackCloudWatchLogs {
       if (v === undefined) throw new ServiceError('InvalidSignatureException', `Signed header ${n} is missing`);
       headers[n] = Array.isArray(v) ? v.join(',') : v;
     }
-    const { port } = this.server.address() as AddressInfo;
-    const request = new HttpRequest({ method: req.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', port, path: req.url ?? '/', headers, body });
+    const request = new HttpRequest({ method: req.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', port: this.port, path: req.url ?? '/', headers, body });
     const signed = await this.signer.sign(request, { signingDate, signableHeaders: new Set(names) });
     const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1];
     if (expected !== signature) throw new ServiceError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');

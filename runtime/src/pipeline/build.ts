@@ -36,6 +36,8 @@ export interface BuildOptions {
   readonly audit?: Partial<Omit<AuditorDeps, 'log'>>;
   /** MCP_PROXY_CONFIG_CHECKED (see policiesCheckedStamp). */
   readonly checkedStamp?: string;
+  /** configDigest() of the loaded configuration document, recorded in audit_start. */
+  readonly configDigest?: string;
 }
 
 export async function buildPipeline(config: ProxyConfig, log: Logger, opts: BuildOptions = {}): Promise<BuiltPipeline> {
@@ -56,7 +58,8 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
-    const audit = await prepareAuditor(config.audit, { log, scrub, ...opts.audit });
+    const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
+    const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });
     const stages: Stage[] = [await unwrap(identityP), accessControl];
     if (sanitize) stages.push(sanitize);
     if (tokenizeP) stages.push(await unwrap(tokenizeP));

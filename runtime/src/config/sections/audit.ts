@@ -5,8 +5,8 @@ const retrySchema = z
   .object({
     /** First retry delay after a failed PutLogEvents / CreateLogStream; doubles per attempt, with full jitter. */
     baseDelayMs: z.number().int().positive().default(200),
-    /** Largest retry delay. */
-    maxDelayMs: z.number().int().positive().default(20_000),
+    /** Largest retry delay (also the longest a recovered sink waits to be noticed). */
+    maxDelayMs: z.number().int().positive().default(2_000),
   })
   .strict();
 
@@ -19,7 +19,7 @@ const cloudwatchSchema = z
     endpoint: z.url().optional(),
     /** Per-request timeout of a CloudWatch Logs call, in ms. */
     requestTimeoutMs: z.number().int().positive().default(10_000),
-    retry: retrySchema.default({ baseDelayMs: 200, maxDelayMs: 20_000 }),
+    retry: retrySchema.default({ baseDelayMs: 200, maxDelayMs: 2_000 }),
   })
   .strict();
 
@@ -36,17 +36,28 @@ export const auditSchema = z
   .object({
     sink: z.enum(['stdout', 'cloudwatch', 'none']).default('stdout'),
     cloudwatch: cloudwatchSchema.optional(),
-    /** closed: refuse calls while the sink cannot accept records; open: forward and keep retrying. */
-    failMode: z.enum(['closed', 'open']).default('closed'),
-    /** Records held in memory until the sink accepts them; beyond this, records are dropped and the drop is audited. */
-    maxBufferedRecords: z.number().int().positive().default(10_000),
     /**
-     * Fail-closed threshold: while the sink is failing, refuse calls once this many records wait.
-     * @default 10% of maxBufferedRecords
+     * closed: forward a call only once the sink has proved it delivers (start-up) and while it keeps up, with room in
+     * the buffer for the call's decision and outcome; open: forward and keep retrying.
      */
-    unhealthyPendingRecords: z.number().int().min(0).optional(),
-    /** Fail-closed threshold: while the sink is failing, refuse calls once the oldest waiting record is this old (ms). */
-    unhealthyPendingAgeMs: z.number().int().positive().default(30_000),
+    failMode: z.enum(['closed', 'open']).default('closed'),
+    /**
+     * Hard bound of the in-memory buffer (a small part is kept for the trail's own notices). Fail-closed refuses calls
+     * before it is reached; fail-open drops records beyond it, and the drop is audited.
+     */
+    maxBufferedRecords: z.number().int().min(20).default(10_000),
+    /**
+     * Bound on records held only in memory: the sink is unhealthy (fail-closed refuses calls) while more records than
+     * this are undelivered, counting the outcome slot each call in flight holds.
+     * @default 5,000 (at most the part of maxBufferedRecords for calls)
+     */
+    unhealthyPendingRecords: z.number().int().min(2).optional(),
+    /**
+     * Bound on how long records are held only in memory (ms): the sink is unhealthy while records have waited this long
+     * without a delivery, or while delivering what waits would take this long at the last send's pace (a slow sink).
+     * @default 5,000 and at least twice flushIntervalMs
+     */
+    unhealthyPendingAgeMs: z.number().int().positive().optional(),
     flushIntervalMs: z.number().int().positive().default(1_000),
     /** Deadline for the final flush on shutdown (SIGTERM/SIGINT), in ms. */
     closeTimeoutMs: z.number().int().positive().default(5_000),
@@ -66,6 +77,9 @@ export const auditSchema = z
     if (v.sink === 'cloudwatch' && !v.cloudwatch) ctx.addIssue({ code: 'custom', path: ['cloudwatch'], message: 'required when sink is "cloudwatch" (logGroupName)' });
     if (v.unhealthyPendingRecords !== undefined && v.unhealthyPendingRecords > v.maxBufferedRecords) {
       ctx.addIssue({ code: 'custom', path: ['unhealthyPendingRecords'], message: `must not exceed maxBufferedRecords (${v.maxBufferedRecords})` });
+    }
+    if (v.unhealthyPendingAgeMs !== undefined && v.unhealthyPendingAgeMs <= v.flushIntervalMs) {
+      ctx.addIssue({ code: 'custom', path: ['unhealthyPendingAgeMs'], message: `must exceed flushIntervalMs (${v.flushIntervalMs}): records wait up to one interval before they are sent` });
     }
     if (v.cloudwatch && v.cloudwatch.retry.baseDelayMs > v.cloudwatch.retry.maxDelayMs) {
       ctx.addIssue({ code: 'custom', path: ['cloudwatch', 'retry', 'baseDelayMs'], message: 'must not exceed maxDelayMs' });

@@ -5,7 +5,7 @@ import addFormats from 'ajv-formats';
 import { Pipeline } from '../../pipeline/pipeline';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import type { Stage } from '../../pipeline/context';
-import { AUDIT_SCHEMA_VERSION, createAuditor, prepareAuditor, verifyAuditLog } from './index';
+import { AUDIT_SCHEMA_VERSION, createAuditor, prepareAuditor, verifyAuditLog, type AuditorDeps } from './index';
 import { auditConfig, auditRecords, captureLog, emfLines, requestContext, TOOL } from './test-fixtures';
 
 const schema = JSON.parse(readFileSync(join(__dirname, '../../../../schema/audit-record.schema.json'), 'utf8')) as Record<string, unknown>;
@@ -20,7 +20,7 @@ const scrub = (s: string) =>
     .replace(/\b\d{3}-\d{2}-\d{4}\b/g, '[REDACTED:US_SSN]')
     .replace(/CANARY-ARG-TOKEN-[0-9a-f]+/g, '[REDACTED:TOKEN]');
 
-async function stdoutAuditor(cfg: Record<string, unknown> = {}, extra: { scrub?: (s: string) => string } = {}) {
+async function stdoutAuditor(cfg: Record<string, unknown> = {}, extra: Partial<Omit<AuditorDeps, 'log'>> = {}) {
   const lines: string[] = [];
   const logs = captureLog();
   const auditor = await createAuditor(auditConfig({ sink: 'stdout', ...cfg }), { log: logs.log, instanceId: 'test', write: (l) => lines.push(l), ...extra });
@@ -28,6 +28,25 @@ async function stdoutAuditor(cfg: Record<string, unknown> = {}, extra: { scrub?:
 }
 
 describe('createAuditor (stdout sink)', () => {
+  it('audit_start says what runs: bundle version, configuration digest, checked-policies stamp, code asset hash (and validates)', async () => {
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    const { auditor, lines } = await stdoutAuditor({}, {
+      startInfo: { configDigest: digest, policiesChecked: 'policies-v1:0123abcd' },
+      env: { MCP_PROXY_CODE_ASSET_HASH: 'f00dfeed' },
+    });
+    await auditor.close();
+    const start = auditRecords(lines)[0];
+    expect(start).toMatchObject({ type: 'audit_start', version: expect.any(String), configDigest: digest, policiesChecked: 'policies-v1:0123abcd', codeAssetHash: 'f00dfeed' });
+    expect(validate(start)).toBe(true);
+    // Unset values are left out, not written empty.
+    const bare = await stdoutAuditor({}, { env: {} });
+    await bare.auditor.close();
+    const s0 = auditRecords(bare.lines)[0];
+    expect(s0).not.toHaveProperty('configDigest');
+    expect(s0).not.toHaveProperty('codeAssetHash');
+    expect(s0).not.toHaveProperty('policiesChecked');
+  });
+
   it('writes audit_start, a decision record before forwarding, an outcome record, and audit_stop on close', async () => {
     const { auditor, lines } = await stdoutAuditor();
     const ctx = requestContext({ actions: [{ stage: 'redact', action: 'redact.EMAIL', count: 2 }] });

@@ -32,6 +32,8 @@ async function setup(cfg: Record<string, unknown> = {}, deps: Partial<AuditorDep
     }),
     { log: logs.log, instanceId: 'cw', write: (l) => stdout.push(l), cloudWatchLogsClient: ep.client(), ...deps },
   );
+  // Fail-closed start-up: calls are forwarded once the sink has accepted audit_start.
+  if (opts.createGroup !== false) await auditor.ready();
   const messages = () => ep.events(group).map((e) => e.message);
   const types = () => messages().map((m) => (JSON.parse(m) as { type: string }).type);
   const seqs = () => messages().map((m) => (JSON.parse(m) as { seq: number }).seq);
@@ -63,7 +65,7 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
 
   it('batches within the PutLogEvents limits (bytes incl. 26 per event, 10,000 events) when records are large', async () => {
     const scrub = (t: string) => t;
-    const s = await setup({ includeRedactedContent: true, maxContentBytes: 60_000, maxBufferedRecords: 1_000, flushIntervalMs: 3_600_000 }, { scrub });
+    const s = await setup({ includeRedactedContent: true, maxContentBytes: 60_000, maxBufferedRecords: 1_000, flushIntervalMs: 3_600_000, closeTimeoutMs: 30_000 }, { scrub });
     const before = s.puts().length;
     for (let i = 0; i < 60; i++) {
       const ctx = requestContext({ arguments: { blob: 'a'.repeat(50_000), i } });
@@ -146,8 +148,8 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     expect(verifyAuditLog(s.messages()).ok).toBe(true);
   });
 
-  it('fail-closed: refuses calls while the sink is unhealthy, audits the refusal, and recovers', async () => {
-    const s = await setup({ failMode: 'closed', unhealthyPendingRecords: 2 });
+  it('fail-closed: refuses calls while the sink is unhealthy, counts the refusal in an audit_refusals record, and recovers', async () => {
+    const s = await setup({ failMode: 'closed', unhealthyPendingRecords: 3 });
     await s.auditor.flush();
     ep.failFor(60_000);
     await request(s.auditor, 1); // accepted: the sink has not failed yet
@@ -160,26 +162,34 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     await waitFor(() => s.auditor.healthy(), 5_000, 'recovery');
     await request(s.auditor, 2);
     await s.auditor.close();
-    const recs = s.messages().map((m) => JSON.parse(m) as { type: string; rpc?: { id: unknown }; outcome?: { errorClass?: string } });
-    expect(recs.filter((r) => r.rpc?.id === 'refused').map((r) => [r.type, r.outcome?.errorClass])).toEqual([['outcome', 'audit_unavailable']]);
+    const recs = s.messages().map((m) => JSON.parse(m) as { type: string; rpc?: { id: unknown }; refused?: number; counts?: unknown[] });
+    // Not one record per refused call: one summary per interval, with counts per caller and reason.
+    expect(recs.filter((r) => r.rpc?.id === 'refused')).toEqual([]);
+    expect(recs.filter((r) => r.type === 'audit_refusals')).toEqual([
+      expect.objectContaining({ refused: 1, counts: [{ caller: { kind: 'jwt', sub: 'user-123', clientId: 'agent-app' }, reason: 'pending_records', count: 1 }] }),
+    ]);
+    expect(recs.at(-1)).toMatchObject({ type: 'audit_stop', refused: 1 });
     expect(verifyAuditLog(s.messages()).ok).toBe(true);
     expect(emfLines(s.stdout).find((e) => !('Tool' in e))).toMatchObject({ AuditUnavailableRefusals: 1 });
   });
 
   it('fail-closed: refuses at start-up while the log group is missing, then recovers once it exists', async () => {
-    const s = await setup({ failMode: 'closed', unhealthyPendingRecords: 1 }, {}, { createGroup: false });
+    const s = await setup({ failMode: 'closed' }, {}, { createGroup: false });
     expect(s.auditor.healthy()).toBe(false);
+    expect(s.auditor.isReady()).toBe(false);
+    expect(s.auditor.stats()).toMatchObject({ proven: false, unhealthyReason: 'starting' });
     await expect(s.auditor.beforeForward(requestContext())).rejects.toMatchObject({ code: ErrorCode.AuditUnavailable });
     expect(s.logs.entries().some((e) => e.level === 'error' && e.error === 'ResourceNotFoundException')).toBe(true);
     ep.createLogGroup(s.group);
-    await waitFor(() => s.auditor.healthy(), 5_000, 'recovery');
+    await s.auditor.ready();
+    expect(s.auditor.healthy()).toBe(true);
     await request(s.auditor);
     await s.auditor.close();
     expect(verifyAuditLog(s.messages()).ok).toBe(true);
   });
 
   it('fail-open: forwards while the sink is down and eventually lands everything in order', async () => {
-    const s = await setup({ failMode: 'open', unhealthyPendingRecords: 0 });
+    const s = await setup({ failMode: 'open', unhealthyPendingRecords: 2 });
     ep.failFor(60_000);
     for (let i = 0; i < 25; i++) await request(s.auditor, i); // never throws
     await waitFor(() => s.auditor.stats().consecutiveFailures > 1, 5_000, 'failed flushes');
@@ -191,48 +201,62 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     expect(verifyAuditLog(s.messages()).ok).toBe(true);
   });
 
-  it('overflow: drops beyond the buffer, writes an audit_overflow record when there is room, logs and counts it', async () => {
-    const s = await setup({ failMode: 'open', maxBufferedRecords: 10 });
+  it('fail-open overflow: drops beyond the buffer, writes one audit_overflow record when there is room, logs and counts it', async () => {
+    // 20 records: 3 kept for the trail's notices, 17 for calls.
+    const s = await setup({ failMode: 'open', maxBufferedRecords: 20 });
     await s.auditor.flush();
     ep.failFor(60_000);
     for (let i = 0; i < 20; i++) await request(s.auditor, i);
-    expect(s.auditor.stats()).toMatchObject({ buffered: 10, dropped: 30 });
+    // 8 calls with decision and outcome (16), the 9th call's decision (17); the rest dropped: 1 + 2 x 11.
+    expect(s.auditor.stats()).toMatchObject({ buffered: 17, dropped: 23 });
     ep.recover();
     await s.auditor.flush();
     await s.auditor.close();
     const recs = s.messages().map((m) => JSON.parse(m) as { type: string; dropped?: number; reason?: string });
-    expect(recs.filter((r) => r.type === 'audit_overflow')).toEqual([expect.objectContaining({ reason: 'buffer_full', dropped: 30 })]);
+    expect(recs.filter((r) => r.type === 'audit_overflow')).toEqual([expect.objectContaining({ reason: 'buffer_full', dropped: 23 })]);
     const res = verifyAuditLog(s.messages());
     expect(res.ok).toBe(true);
-    expect(res.instances[0]).toMatchObject({ reportedDropped: 30, stopped: true });
+    expect(res.instances[0]).toMatchObject({ reportedDropped: 23, stopped: true });
     expect(s.logs.entries().filter((e) => e.level === 'error' && /dropp/.test(e.msg)).length).toBeGreaterThanOrEqual(2);
-    expect(emfLines(s.stdout).find((e) => !('Tool' in e))).toMatchObject({ AuditRecordsDropped: 30 });
+    expect(emfLines(s.stdout).find((e) => !('Tool' in e))).toMatchObject({ AuditRecordsDropped: 23 });
   });
 
-  it('fail-closed with a full buffer refuses instead of dropping decision records', async () => {
-    const s = await setup({ failMode: 'closed', maxBufferedRecords: 4, unhealthyPendingRecords: 4 });
+  it('fail-closed holds an outcome slot per forwarded call: once the buffer has no room for both records calls are refused, and every forwarded call keeps its outcome', async () => {
+    const s = await setup({ failMode: 'closed', maxBufferedRecords: 20, unhealthyPendingRecords: 20 });
     await s.auditor.flush();
     ep.failFor(60_000);
+    const forwarded: ReturnType<typeof requestContext>[] = [];
     let refused = 0;
-    for (let i = 0; i < 6; i++) {
-      const ctx = requestContext();
+    for (let i = 0; i < 12; i++) {
+      const ctx = requestContext({ rpcId: i });
       try {
         await s.auditor.beforeForward(ctx);
+        forwarded.push(ctx);
       } catch {
         refused++;
       }
     }
-    expect(refused).toBe(2);
-    expect(s.auditor.stats().dropped).toBe(0);
+    // 17 slots for calls: 8 decisions with 8 outcome slots held; the 9th call would need 2 more.
+    expect(forwarded).toHaveLength(8);
+    expect(refused).toBe(4);
+    expect(s.auditor.stats()).toMatchObject({ buffered: 8, reservedOutcomes: 8, unhealthyReason: 'buffer_full' });
+    // The forwarded calls complete while the sink is still down: their outcomes go into the slots held for them.
+    for (const ctx of forwarded) s.auditor.complete(ctx, { status: 'ok', result: { content: [] } });
+    expect(s.auditor.stats()).toMatchObject({ buffered: 16, reservedOutcomes: 0, dropped: 0 });
     ep.recover();
     await s.auditor.close();
-    expect(verifyAuditLog(s.messages()).ok).toBe(true);
+    const recs = s.messages().map((m) => JSON.parse(m) as { type: string; rpc?: { id: unknown }; refused?: number });
+    for (const ctx of forwarded) {
+      expect(recs.filter((r) => r.rpc?.id === ctx.rpcId).map((r) => r.type)).toEqual(['decision', 'outcome']);
+    }
+    expect(recs.filter((r) => r.type === 'audit_refusals').reduce((n, r) => n + (r.refused ?? 0), 0)).toBe(4);
+    expect(verifyAuditLog(s.messages())).toMatchObject({ ok: true });
   });
 
   it('close() (SIGTERM path) flushes everything buffered, including audit_stop', async () => {
     const s = await setup({ flushIntervalMs: 3_600_000 });
     for (let i = 0; i < 50; i++) await request(s.auditor, i);
-    expect(s.messages()).toHaveLength(0);
+    expect(s.types()).toEqual(['audit_start']); // shipped at start-up: it proves the sink delivers
     await s.auditor.close();
     expect(s.seqs()).toEqual([...Array(102).keys()]);
     expect(s.types().at(-1)).toBe('audit_stop');

@@ -13,7 +13,7 @@ describe('audit config section', () => {
       metrics: { enabled: true, namespace: 'McpGovernanceProxy', intervalMs: 60_000 },
     });
     expect(auditSchema.parse({ sink: 'cloudwatch', cloudwatch: { logGroupName: '/audit' } }).cloudwatch).toEqual({
-      logGroupName: '/audit', requestTimeoutMs: 10_000, retry: { baseDelayMs: 200, maxDelayMs: 20_000 },
+      logGroupName: '/audit', requestTimeoutMs: 10_000, retry: { baseDelayMs: 200, maxDelayMs: 2_000 },
     });
   });
 

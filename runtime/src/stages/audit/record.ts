@@ -179,19 +179,22 @@ export class RecordBuilder {
     return truncated.length ? { ...out, truncated } : out;
   }
 
-  private common(ctx: RequestContext): Omit<RequestFields, 'digests' | 'latency' | 'outcome' | 'content'> {
+  /** The caller as records name it (kind, sub, clientId, groups; capped), or undefined before identity. */
+  caller(ctx: RequestContext): CallerInfo | undefined {
     const p = ctx.principal;
-    let caller: CallerInfo | undefined;
-    if (p) {
-      const g = capList(p.groups.map(cap));
-      caller = {
-        kind: p.kind,
-        ...(p.sub !== undefined ? { sub: cap(p.sub) } : {}),
-        ...(p.clientId !== undefined ? { clientId: cap(p.clientId) } : {}),
-        groups: g.items,
-        ...(g.truncated ? { groupsTruncated: true as const } : {}),
-      };
-    }
+    if (!p) return undefined;
+    const g = capList(p.groups.map(cap));
+    return {
+      kind: p.kind,
+      ...(p.sub !== undefined ? { sub: cap(p.sub) } : {}),
+      ...(p.clientId !== undefined ? { clientId: cap(p.clientId) } : {}),
+      groups: g.items,
+      ...(g.truncated ? { groupsTruncated: true as const } : {}),
+    };
+  }
+
+  private common(ctx: RequestContext): Omit<RequestFields, 'digests' | 'latency' | 'outcome' | 'content'> {
+    const caller = this.caller(ctx);
     const t = ctx.target;
     // Resource URIs may be caller-chosen (templates), so they pass through the scrubber like other caller input.
     const targetName = (s: string) => (t?.kind === 'resource' ? this.scrubbed(s) : cap(s));

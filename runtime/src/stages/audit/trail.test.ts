@@ -49,10 +49,11 @@ describe('AuditTrail batching', () => {
   it('never builds a batch over the event-count limit', async () => {
     const sink = memorySink({ maxEvents: 3 });
     const { t } = trail(sink);
-    await t.start({ type: 'audit_start' });
+    await t.start({ type: 'audit_start' }); // shipped at once: it proves the sink delivers
+    await t.flush();
     for (let i = 0; i < 10; i++) t.append({ type: 'outcome', i });
     await t.flush();
-    expect(sink.batches.map((b) => b.length)).toEqual([3, 3, 3, 2]);
+    expect(sink.batches.map((b) => b.length)).toEqual([1, 3, 3, 3, 1]);
     expect(sink.batches.flat().map((e) => e.seq)).toEqual([...Array(11).keys()]);
   });
 
@@ -67,7 +68,7 @@ describe('AuditTrail batching', () => {
     };
     const { t } = trail(sink);
     await t.start({ type: 'audit_start' });
-    const first = t.flush(); // seq 0 is due; the send waits on the gate
+    const first = t.flush(); // seq 0 (shipped at start) waits on the gate
     for (let i = 0; i < 7; i++) t.append({ type: 'outcome', i }); // seq 1..7 arrive while it is in flight
     release();
     await first;
@@ -108,8 +109,8 @@ describe('AuditTrail batching', () => {
     } finally {
       clock.mockRestore();
     }
-    expect(sink.batches.map((b) => b.map((e) => e.seq))).toEqual([[0, 1], [2, 3], [4]]);
-    expect(sink.batches[1][1].timestamp).toBe(sink.batches[1][0].timestamp);
+    expect(sink.batches.map((b) => b.map((e) => e.seq))).toEqual([[0], [1], [2, 3], [4]]);
+    expect(sink.batches[2][1].timestamp).toBe(sink.batches[2][0].timestamp);
     expect(logs.entries().some((e) => e.level === 'warn' && /clock stepped back/.test(e.msg))).toBe(true);
   });
 
@@ -117,9 +118,10 @@ describe('AuditTrail batching', () => {
     const sink = memorySink({ maxEvents: 5 });
     const { t } = trail(sink);
     await t.start({ type: 'audit_start' });
-    for (let i = 0; i < 4; i++) t.append({ type: 'outcome' });
-    await waitFor(() => sink.batches.length === 1, 1_000, 'full batch');
-    expect(sink.batches[0]).toHaveLength(5);
+    await t.flush();
+    for (let i = 0; i < 5; i++) t.append({ type: 'outcome' });
+    await waitFor(() => sink.batches.length === 2, 1_000, 'full batch');
+    expect(sink.batches[1]).toHaveLength(5);
   });
 });
 
@@ -138,46 +140,23 @@ describe('AuditTrail failures', () => {
     expect(entries.some((e) => /recovered/.test(e.msg))).toBe(true);
   });
 
-  it('is unhealthy while failing with records piling up (count or age), and healthy again after delivery', async () => {
+  it('records an overflow once calls find room again, with the count dropped', async () => {
     const sink = memorySink();
-    const { t } = trail(sink, { unhealthyPendingRecords: 3, retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 } });
-    await t.start({ type: 'audit_start' });
-    sink.failNext(1);
-    void t.flush();
-    await waitFor(() => t.stats().consecutiveFailures === 1, 1_000, 'failure');
-    expect(t.healthy()).toBe(true); // 1 pending < 3
-    t.append({ type: 'outcome' });
-    t.append({ type: 'outcome' });
-    expect(t.healthy()).toBe(false);
-    const old = trail(memorySink(), { unhealthyPendingAgeMs: 1, retry: { baseDelayMs: 10_000, maxDelayMs: 10_000 } });
-    await old.t.start({ type: 'audit_start' });
-    (old.t as unknown as { opts: { sink: ReturnType<typeof memorySink> } }).opts.sink.failNext(1);
-    void old.t.flush();
-    await waitFor(() => old.t.stats().consecutiveFailures === 1, 1_000, 'failure');
-    await new Promise((r) => setTimeout(r, 5));
-    expect(old.t.healthy()).toBe(false); // one record, but older than the age threshold
-    await Promise.all([t.close(() => ({ type: 'audit_stop' }), 1_000), old.t.close(() => ({ type: 'audit_stop' }), 1_000)]);
-    expect(t.stats()).toMatchObject({ buffered: 0, closed: true });
-  });
-
-  it('records an overflow as soon as there is room, with the count dropped', async () => {
-    const sink = memorySink();
-    const { t, logs } = trail(sink, { maxBufferedRecords: 3, retry: { baseDelayMs: 5, maxDelayMs: 5 } });
+    // 20 records: 3 kept for the trail's notices, 17 for calls.
+    const { t, logs } = trail(sink, { maxBufferedRecords: 20, retry: { baseDelayMs: 5, maxDelayMs: 5 } });
     sink.failNext(1_000_000);
     await t.start({ type: 'audit_start' });
-    expect(t.append({ type: 'outcome' })).toBe(true);
-    expect(t.append({ type: 'outcome' })).toBe(true);
+    for (let i = 0; i < 16; i++) expect(t.append({ type: 'outcome' })).toBe(true);
     for (let i = 0; i < 7; i++) expect(t.append({ type: 'outcome' })).toBe(false);
-    expect(t.healthy()).toBe(false);
-    expect(t.stats()).toMatchObject({ dropped: 7, buffered: 3 });
+    expect(t.stats()).toMatchObject({ dropped: 7, buffered: 17, healthy: false });
     expect(logs.entries().filter((e) => e.level === 'error' && /buffer full/.test(e.msg))).toHaveLength(1);
     sink.failNext(0);
     await t.flush();
     t.append({ type: 'outcome', after: true });
     await t.flush();
     const recs = sink.batches.flat().map((e) => JSON.parse(e.line) as Record<string, unknown>);
-    expect(recs.map((r) => r.type)).toEqual(['audit_start', 'outcome', 'outcome', 'audit_overflow', 'outcome']);
-    expect(recs[3]).toMatchObject({ reason: 'buffer_full', dropped: 7 });
+    expect(recs.map((r) => r.type)).toEqual(['audit_start', ...Array(16).fill('outcome'), 'audit_overflow', 'outcome']);
+    expect(recs[17]).toMatchObject({ reason: 'buffer_full', dropped: 7 });
     const v = verifyAuditLog(lines(sink.batches));
     expect(v.ok).toBe(true);
     expect(v.instances[0].reportedDropped).toBe(7);

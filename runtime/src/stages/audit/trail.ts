@@ -6,48 +6,23 @@
  * Nothing is dropped silently: when the buffer is full a record is refused, counted, logged at error level and an
  * `audit_overflow` record with the count is written as soon as there is room; records the destination refused for
  * good (CloudWatch `rejectedLogEventsInfo`) are reported the same way with their sequence numbers.
+ *
+ * The buffer has two parts (docs/AUDIT.md, "What fail-closed guarantees"): records of calls, each forwarded call
+ * holding a slot for its outcome from the moment its decision is accepted (`reserve` / `appendReserved`), so the
+ * outcome of an executed call is never dropped; and a small reserved part for the trail's own notices (loss notices,
+ * `audit_refusals` summaries, `audit_stop`), which a flood of calls cannot fill.
  */
-import type { Logger } from '../../log';
-import { AUDIT_SCHEMA_VERSION, type RecordBody } from './record';
-import { GENESIS_HASH, recordHash } from './chain';
-import type { AuditEntry, AuditSink } from './sinks/types';
+import type { CallerInfo, RecordBody } from './record';
+import { batchLength, seqRanges } from './batching';
+import { ChainSealer } from './sealer';
+import { DeliveryMonitor } from './delivery';
+import { RefusalCounter, type RefusalReason } from './refusals';
+import type { AuditEntry } from './sinks/types';
+import { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
 
-/** Records larger than this lose their optional `content` (CloudWatch's per-event limit has been 256 KB). */
-const MAX_RECORD_BYTES = 256 * 1024 - 26;
+export { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
+
 const FAILURE_LOG_INTERVAL_MS = 30_000;
-const CLOCK_STEP_BACK_TOLERANCE_MS = 60_000;
-
-export interface TrailOptions {
-  readonly instanceId: string;
-  readonly sink: AuditSink;
-  readonly log: Logger;
-  readonly maxBufferedRecords: number;
-  readonly unhealthyPendingRecords: number;
-  readonly unhealthyPendingAgeMs: number;
-  readonly flushIntervalMs: number;
-  readonly retry: { readonly baseDelayMs: number; readonly maxDelayMs: number };
-}
-
-/** Counters and state of the trail (cumulative since start). */
-export interface TrailStats {
-  readonly instanceId: string;
-  readonly sink: AuditSink['name'];
-  readonly destination: string;
-  /** Sequence number the next record gets (= records sealed so far). */
-  readonly nextSeq: number;
-  readonly buffered: number;
-  readonly delivered: number;
-  /** Records refused because the buffer was full (each counted in an audit_overflow record). */
-  readonly dropped: number;
-  /** Records the destination refused for good (too old / too new). */
-  readonly rejected: number;
-  readonly sinkFailures: number;
-  readonly consecutiveFailures: number;
-  readonly lastError?: string;
-  readonly lastDeliveredAt?: string;
-  readonly healthy: boolean;
-  readonly closed: boolean;
-}
 
 function errorName(err: unknown): string {
   const e = err as { name?: string; code?: string };
@@ -55,8 +30,6 @@ function errorName(err: unknown): string {
 }
 
 export class AuditTrail {
-  private seq = 0;
-  private prevHash = GENESIS_HASH;
   private readonly buffer: AuditEntry[] = [];
   /** Sum of `bytes + overheadBytes` over the buffer. */
   private bufferedBytes = 0;
@@ -74,15 +47,33 @@ export class AuditTrail {
   private readonly notices: RecordBody[] = [];
   private lastFailureLogAt = 0;
   private failingSince?: number;
-  private lastTs = 0;
   private counters = { delivered: 0, dropped: 0, rejected: 0, sinkFailures: 0 };
   private consecutiveFailures = 0;
   private lastError?: string;
-  private lastDeliveredAt?: number;
+  /** Outcome slots held by forwarded calls in flight. */
+  private reservedOutcomes = 0;
+  private readonly delivery = new DeliveryMonitor();
+  private readonly refusals = new RefusalCounter();
+  /** Records of calls may use the buffer up to here; the rest is kept for the trail's notices. */
+  private readonly callCapacity: number;
+  /** Slots of the buffer for the trail's notices (loss notices, audit_refusals, audit_stop), and how many are used. */
+  private readonly noticeSlots: number;
+  private noticesBuffered = 0;
+  private readonly now: () => number;
+  private readonly sealer: ChainSealer;
 
-  constructor(private readonly opts: TrailOptions) {}
+  constructor(private readonly opts: TrailOptions) {
+    this.noticeSlots = reservedSlots(opts.maxBufferedRecords);
+    this.callCapacity = opts.maxBufferedRecords - this.noticeSlots;
+    this.now = opts.now ?? (() => Date.now());
+    this.sealer = new ChainSealer(opts.instanceId, opts.log, this.now);
+  }
 
-  /** Prepares the sink (one attempt; a failure counts as a failed delivery and is retried) and starts the flush timer. */
+  /**
+   * Prepares the sink (one attempt; a failure counts as a failed delivery and is retried with backoff until it
+   * succeeds), seals `first` (audit_start) and ships it at once, and starts the flush timer. Does not wait for the
+   * delivery: `whenProven` resolves when the sink has accepted it, and until then the trail is unhealthy.
+   */
   async start(first: RecordBody): Promise<void> {
     if (this.opts.sink.start) {
       try {
@@ -92,25 +83,86 @@ export class AuditTrail {
       }
     }
     this.append(first);
-    this.timer = setInterval(() => this.kick(), this.opts.flushIntervalMs);
+    this.kick();
+    this.timer = setInterval(() => this.tick(), this.opts.flushIntervalMs);
     this.timer.unref();
   }
 
-  /** Whether a record would be accepted now and the sink is not failing with records piling up. */
+  /** What the flush timer does every interval: write the refusals counted since the last summary, ship what is due. */
+  tick(): void {
+    this.writeNotices('interval');
+    this.kick();
+  }
+
+  /** Resolves when the sink first accepted a record (never, while it cannot). */
+  get whenProven(): Promise<void> {
+    return this.delivery.whenProven;
+  }
+
+  /** Whether a fail-closed proxy may forward a call now (see unhealthyReason). */
   healthy(): boolean {
-    if (this.closed) return false;
-    const reserved = (this.overflow ? 1 : 0) + this.notices.length;
-    if (this.buffer.length + reserved >= this.opts.maxBufferedRecords) return false;
-    if (this.consecutiveFailures > 0 && this.buffer.length > 0) {
-      if (this.buffer.length >= this.opts.unhealthyPendingRecords) return false;
-      if (Date.now() - this.buffer[0].timestamp >= this.opts.unhealthyPendingAgeMs) return false;
-    }
-    return true;
+    return this.unhealthyReason() === undefined;
   }
 
   /**
-   * Seals a record and accepts it into the buffer (synchronous sinks write it at once). Returns false when it was
-   * dropped because the buffer is full (or the trail is closed): the drop is counted and audited.
+   * Why a call must not be forwarded now, or undefined: the sink has not yet accepted a record since start-up; the
+   * buffer has no room for a decision and its outcome; more than `unhealthyPendingRecords` records are undelivered;
+   * records have waited `unhealthyPendingAgeMs` without any delivery; or delivering what waits would take that long
+   * at the last send's pace (a slow sink). A successful delivery clears the last two at once.
+   */
+  unhealthyReason(): RefusalReason | undefined {
+    if (this.closed) return 'closed';
+    if (!this.delivery.proven) return 'starting';
+    if (this.callsHeld() + 2 > this.callCapacity) return 'buffer_full';
+    if (this.buffer.length + this.reservedOutcomes + 2 > this.opts.unhealthyPendingRecords) return 'pending_records';
+    if (this.buffer.length > 0) {
+      const now = this.now();
+      const since = Math.max(this.buffer[0].timestamp, this.delivery.lastDeliveredAt ?? 0);
+      if (now - since >= this.opts.unhealthyPendingAgeMs) return 'sink_stalled';
+      const { maxEvents, maxBytes } = this.opts.sink.limits;
+      const batches = Math.max(Math.ceil(this.buffer.length / maxEvents), Math.ceil(this.bufferedBytes / maxBytes));
+      if (this.delivery.projectedMs(batches, now) >= this.opts.unhealthyPendingAgeMs) return 'slow_delivery';
+    }
+    return undefined;
+  }
+
+  /**
+   * Seals a decision record and holds a slot for its outcome. Returns false (nothing sealed, nothing counted) when
+   * the part of the buffer for calls has no room for both.
+   */
+  reserve(decision: RecordBody): boolean {
+    if (this.closed) return false;
+    this.writeNotices();
+    if (this.overflow || this.callsHeld() + 2 > this.callCapacity) return false;
+    this.seal(decision);
+    this.reservedOutcomes++;
+    return true;
+  }
+
+  /** Seals the outcome of a call whose decision was accepted by `reserve`, into the slot held for it. */
+  appendReserved(outcome: RecordBody): void {
+    this.release();
+    if (this.closed) {
+      this.append(outcome);
+      return;
+    }
+    this.seal(outcome);
+  }
+
+  /** Gives up the outcome slot of a reserved call (its outcome record could not be built). */
+  release(): void {
+    if (this.reservedOutcomes > 0) this.reservedOutcomes--;
+  }
+
+  /** Counts a call refused because of the trail; one audit_refusals record per interval holds the counts. */
+  noteRefusal(caller: CallerInfo | undefined, reason: RefusalReason): void {
+    this.refusals.add(caller, reason, this.now());
+  }
+
+  /**
+   * Seals a record that holds no slot and accepts it into the buffer (synchronous sinks write it at once). Returns
+   * false when it was dropped because the part of the buffer for calls is full (or the trail is closed): the drop is
+   * counted and audited.
    */
   append(body: RecordBody): boolean {
     if (this.closed) {
@@ -119,7 +171,7 @@ export class AuditTrail {
       return false;
     }
     this.writeNotices();
-    if (this.overflow || this.buffer.length >= this.opts.maxBufferedRecords) {
+    if (this.overflow || this.callsHeld() >= this.callCapacity) {
       this.noteDrop();
       return false;
     }
@@ -128,9 +180,14 @@ export class AuditTrail {
   }
 
   /** Ships every record accepted so far; resolves when they are delivered (or the shutdown deadline passed). */
-  flush(): Promise<void> {
+  async flush(): Promise<void> {
     this.kick();
-    return this.flushing ?? Promise.resolve();
+    // A drain that was ending when these records became due may finish without them: start another.
+    while (this.flushing) {
+      await this.flushing;
+      if (!this.shouldSend() || Date.now() >= this.deadline) return;
+      this.startDrain();
+    }
   }
 
   /**
@@ -144,11 +201,14 @@ export class AuditTrail {
       this.deadline = Date.now() + timeoutMs;
       this.wakeSleeper?.();
       await this.flushUntilDeadline();
-      this.writeNotices();
-      if (this.buffer.length < this.opts.maxBufferedRecords && !this.overflow && this.notices.length === 0) {
-        this.seal(stopRecord(this.stats()));
+      this.writeNotices('final');
+      if (this.noticesBuffered < this.noticeSlots && !this.overflow && this.notices.length === 0) {
+        this.seal(stopRecord(this.stats()), true);
       }
       this.closed = true;
+      if (this.refusals.pending > 0) {
+        this.opts.log.error('calls refused while the audit trail closed are in no audit_refusals record', { refused: this.refusals.pending });
+      }
       await this.flushUntilDeadline();
       if (this.buffer.length > 0) {
         this.opts.log.error('audit records not delivered before the shutdown deadline', {
@@ -171,83 +231,70 @@ export class AuditTrail {
   }
 
   stats(): TrailStats {
+    const now = this.now();
+    const reason = this.unhealthyReason();
     return {
       instanceId: this.opts.instanceId,
       sink: this.opts.sink.name,
       destination: this.opts.sink.destination,
-      nextSeq: this.seq,
+      nextSeq: this.sealer.nextSeq,
       buffered: this.buffer.length,
       ...this.counters,
       consecutiveFailures: this.consecutiveFailures,
       ...(this.lastError ? { lastError: this.lastError } : {}),
-      ...(this.lastDeliveredAt ? { lastDeliveredAt: new Date(this.lastDeliveredAt).toISOString() } : {}),
-      healthy: this.healthy(),
+      ...(this.delivery.lastDeliveredAt ? { lastDeliveredAt: new Date(this.delivery.lastDeliveredAt).toISOString() } : {}),
+      reservedOutcomes: this.reservedOutcomes,
+      refused: this.refusals.refused,
+      proven: this.delivery.proven,
+      oldestPendingMs: this.buffer.length > 0 ? Math.max(0, now - this.buffer[0].timestamp) : 0,
+      ...(this.delivery.lastSendMs !== undefined ? { lastSendMs: this.delivery.lastSendMs } : {}),
+      ...this.delivery.rates(now),
+      healthy: reason === undefined,
+      ...(reason ? { unhealthyReason: reason } : {}),
       closed: this.closed,
     };
   }
 
-  private seal(body: RecordBody): void {
-    const ts = this.timestamp();
-    let sealed = this.serialize(body, ts);
-    let bytes = Buffer.byteLength(sealed.line, 'utf8');
-    if (bytes > MAX_RECORD_BYTES && 'content' in body) {
-      sealed = this.serialize({ ...body, content: { omitted: 'too_large' } }, ts);
-      bytes = Buffer.byteLength(sealed.line, 'utf8');
-    }
-    const entry: AuditEntry = { seq: this.seq, timestamp: ts, line: sealed.line, bytes };
-    this.lastTs = ts;
-    this.prevHash = sealed.hash;
-    this.seq++;
+  /** Records of calls in the buffer, plus the outcome slots held for calls in flight. */
+  private callsHeld(): number {
+    return this.buffer.length - this.noticesBuffered + this.reservedOutcomes;
+  }
+
+  /** Seals a record into the chain; `notice` records (the trail's own) live in the reserved part of the buffer. */
+  private seal(body: RecordBody, notice = false): void {
+    const entry = this.sealer.seal(body);
+    this.delivery.arrived(entry.timestamp);
     if (this.opts.sink.synchronous && this.buffer.length === 0 && !this.flushing) {
       try {
         void this.opts.sink.send([entry]);
-        this.noteDelivered(1);
+        this.noteDelivered(1, true);
         return;
       } catch (err) {
         this.noteFailure(err);
       }
     }
-    this.buffer.push(entry);
-    this.bufferedBytes += bytes + this.opts.sink.limits.overheadBytes;
+    this.buffer.push(notice ? { ...entry, notice } : entry);
+    if (notice) this.noticesBuffered++;
+    this.bufferedBytes += entry.bytes + this.opts.sink.limits.overheadBytes;
     // A full batch is waiting: ship it now rather than at the next interval.
     if (this.fullBatchWaiting()) this.startDrain();
   }
 
   /**
-   * Record time: the wall clock, held back to the previous record's time when the clock steps back a little, so that
-   * CloudWatch (which orders a stream by timestamp) returns records in seq order. A step back of more than a minute
-   * is followed (and logged): pinning times that far ahead would get records rejected as "too new".
+   * Writes pending loss notices, (on `when: 'interval' | 'final'`) the refusals counted since the last summary, and
+   * the pending overflow count, while the reserved part has room. The last slot is kept for audit_stop, the one
+   * before it for loss notices; refusal counts that find no room carry over to the next summary. The overflow count
+   * is written once calls find room again (one record per episode), or at shutdown.
    */
-  private timestamp(): number {
-    const now = Date.now();
-    if (now >= this.lastTs) return now;
-    if (this.lastTs - now <= CLOCK_STEP_BACK_TOLERANCE_MS) return this.lastTs;
-    this.opts.log.warn('clock stepped back; audit record times follow it (verify such logs with --ignore-order)', { byMs: this.lastTs - now });
-    return now;
-  }
-
-  private serialize(body: RecordBody, ts: number): { line: string; hash: string } {
-    const { type, ...rest } = body;
-    const record: Record<string, unknown> = {
-      v: AUDIT_SCHEMA_VERSION,
-      type,
-      time: new Date(ts).toISOString(),
-      instanceId: this.opts.instanceId,
-      seq: this.seq,
-      ...rest,
-      prevHash: this.prevHash,
-    };
-    const hash = recordHash(record);
-    record.hash = hash;
-    return { line: JSON.stringify(record), hash };
-  }
-
-  /** Writes pending loss notices and the pending overflow count, in that order, while there is room. */
-  private writeNotices(): void {
-    while (this.notices.length > 0 && this.buffer.length < this.opts.maxBufferedRecords && !this.closed) {
-      this.seal(this.notices.shift()!);
+  private writeNotices(when: 'record' | 'interval' | 'final' = 'record'): void {
+    const room = (keep: number) => !this.closed && this.noticesBuffered < this.noticeSlots - keep;
+    while (this.notices.length > 0 && room(1)) {
+      this.seal(this.notices.shift()!, true);
     }
-    if (this.overflow && this.notices.length === 0 && this.buffer.length < this.opts.maxBufferedRecords && !this.closed) {
+    // The last slot is audit_stop's; at shutdown the refusal counts may take the one before it.
+    if (when !== 'record' && this.refusals.pending > 0 && room(when === 'final' ? 1 : 2)) this.seal(this.refusals.take()!, true);
+    const episodeOver = when === 'final' || this.callsHeld() < this.callCapacity;
+    if (this.overflow && this.notices.length === 0 && episodeOver && room(1)) {
       const o = this.overflow;
       this.overflow = undefined;
       this.seal({
@@ -256,16 +303,16 @@ export class AuditTrail {
         dropped: o.dropped,
         firstDroppedAt: new Date(o.first).toISOString(),
         lastDroppedAt: new Date(o.last).toISOString(),
-      });
+      }, true);
       this.opts.log.error('audit records were dropped (buffer full); an audit_overflow record counts them', {
         dropped: o.dropped,
-        overflowSeq: this.seq - 1,
+        overflowSeq: this.sealer.nextSeq - 1,
       });
     }
   }
 
   private noteDrop(): void {
-    const now = Date.now();
+    const now = this.now();
     this.counters.dropped++;
     if (this.overflow) {
       this.overflow.dropped++;
@@ -279,14 +326,15 @@ export class AuditTrail {
     });
   }
 
-  private noteDelivered(n: number): void {
+  private noteDelivered(n: number, synchronous = false): void {
+    const now = this.now();
     this.counters.delivered += n;
-    this.lastDeliveredAt = Date.now();
+    this.delivery.delivered(n, now, synchronous);
     if (this.consecutiveFailures > 0) {
       this.opts.log.info('audit sink recovered', {
         destination: this.opts.sink.destination,
         failedAttempts: this.consecutiveFailures,
-        downMs: this.failingSince ? Date.now() - this.failingSince : undefined,
+        downMs: this.failingSince ? now - this.failingSince : undefined,
       });
     }
     this.consecutiveFailures = 0;
@@ -294,7 +342,8 @@ export class AuditTrail {
   }
 
   private noteFailure(err: unknown): void {
-    const now = Date.now();
+    const now = this.now();
+    this.delivery.failed();
     this.consecutiveFailures++;
     this.counters.sinkFailures++;
     this.lastError = errorName(err);
@@ -314,29 +363,9 @@ export class AuditTrail {
     }
   }
 
-  /**
-   * How many entries from the head make one batch within the sink's limits. A batch also ends where the clock went
-   * backwards (CloudWatch refuses batches that are not in chronological order); seq, not time, orders the chain.
-   */
-  private batchSize(): number {
-    const { maxEvents, maxBytes, overheadBytes, maxSpanMs } = this.opts.sink.limits;
-    let bytes = 0;
-    let n = 0;
-    const first = this.buffer[0]?.timestamp ?? 0;
-    let prev = first;
-    for (const e of this.buffer) {
-      if (n >= maxEvents) break;
-      if (n > 0 && (bytes + e.bytes + overheadBytes > maxBytes || e.timestamp < prev || e.timestamp - first > maxSpanMs)) break;
-      bytes += e.bytes + overheadBytes;
-      prev = e.timestamp;
-      n++;
-    }
-    return n;
-  }
-
   /** Makes every record accepted so far due, and ships them. */
   private kick(): void {
-    this.dueBefore = this.seq;
+    this.dueBefore = this.sealer.nextSeq;
     this.startDrain();
   }
 
@@ -362,11 +391,13 @@ export class AuditTrail {
 
   private async drain(): Promise<void> {
     while (this.shouldSend() && Date.now() < this.deadline) {
-      const n = this.batchSize();
+      const n = batchLength(this.buffer, this.opts.sink.limits);
       const batch = this.buffer.slice(0, n);
       try {
+        this.delivery.sending(this.now());
         const res = await this.opts.sink.send(batch);
         this.buffer.splice(0, n);
+        for (const e of batch) if (e.notice) this.noticesBuffered--;
         for (const e of batch) this.bufferedBytes -= e.bytes + this.opts.sink.limits.overheadBytes;
         const rejected = res?.rejected ?? [];
         this.noteDelivered(n - rejected.length);
@@ -382,12 +413,7 @@ export class AuditTrail {
 
   private noteRejected(rejected: readonly AuditEntry[]): void {
     this.counters.rejected += rejected.length;
-    const ranges: [number, number][] = [];
-    for (const e of rejected) {
-      const last = ranges[ranges.length - 1];
-      if (last && last[1] === e.seq - 1) last[1] = e.seq;
-      else ranges.push([e.seq, e.seq]);
-    }
+    const ranges = seqRanges(rejected);
     this.opts.log.error('the audit destination rejected records (too old or too new): they are lost', {
       destination: this.opts.sink.destination,
       rejected: rejected.length,

@@ -33,6 +33,8 @@ export interface InstanceSummary {
   readonly stopped: boolean;
   /** Records the instance itself reported as lost (audit_overflow records). */
   readonly reportedDropped: number;
+  /** Calls the instance reported as refused because of the audit trail (sum of its audit_refusals records). */
+  readonly reportedRefused: number;
   /** Identical copies of a record that were ignored. */
   readonly duplicates: number;
   readonly firstBadSeq?: number;
@@ -179,6 +181,7 @@ export function verifyMessages(messages: readonly unknown[], opts: VerifyOptions
     // Gaps the instance itself reported (destination rejections), with the records that report them.
     const reportedSeqs = new Set<number>();
     let reportedDropped = 0;
+    let reportedRefused = 0;
     let stopSeq: number | undefined;
     for (const r of sorted) {
       if (r.type === 'audit_overflow') {
@@ -191,6 +194,7 @@ export function verifyMessages(messages: readonly unknown[], opts: VerifyOptions
           }
         }
       }
+      if (r.type === 'audit_refusals' && typeof r.refused === 'number') reportedRefused += r.refused;
       if (r.type === 'audit_stop' && stopSeq === undefined) stopSeq = r.seq;
     }
 
@@ -238,6 +242,7 @@ export function verifyMessages(messages: readonly unknown[], opts: VerifyOptions
       started: first.seq === 0 && first.type === 'audit_start',
       stopped: stopSeq !== undefined,
       reportedDropped,
+      reportedRefused,
       duplicates,
       ...(mine.length ? { firstBadSeq: mine[0].seq } : {}),
     });

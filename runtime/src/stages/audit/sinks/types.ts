@@ -7,6 +7,8 @@ export interface AuditEntry {
   readonly line: string;
   /** UTF-8 byte length of `line`. */
   readonly bytes: number;
+  /** One of the trail's own records (loss notice, audit_refusals, audit_stop), held in the buffer's reserved part. */
+  readonly notice?: boolean;
 }
 
 /** Batch limits a sink imposes (the trail never builds a batch that breaks them). */
