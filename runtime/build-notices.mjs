@@ -157,7 +157,7 @@ export function checkLicenses(packages, allowed = ALLOWED_LICENSES) {
  * The notices text. A package that declares Apache-2.0 and ships no licence file is covered by `apacheText` (the
  * licence is the same text for every licensor); any other package without a file is listed with its declared licence.
  */
-export function renderNotices(packages, { product, version, bundles, apacheText }) {
+export function renderNotices(packages, { product, version, bundles, apacheText, notes = [] }) {
   const groups = new Map();
   const addGroup = (key, heading, text, pkg) => {
     if (!groups.has(key)) groups.set(key, { heading, text, packages: [] });
@@ -189,6 +189,7 @@ export function renderNotices(packages, { product, version, bundles, apacheText 
     '',
     row('Package', 'Version', 'Licence', 'Shipped in'),
     ...packages.map((p) => row(p.name, p.version, p.license, p.files.join(', '))),
+    ...(notes.length ? ['', ...notes.map((n) => `Note: ${n.replace(/\n/g, '\n      ')}`)] : []),
   ];
   for (const g of groups.values()) {
     out.push('', '='.repeat(100), '', `${g.packages.map((p) => `${p.name} ${p.version}`).join(', ')}`, '', `${g.heading}:`);
@@ -198,15 +199,15 @@ export function renderNotices(packages, { product, version, bundles, apacheText 
 }
 
 /**
- * Collects, checks and writes the notices to each of `outFiles`; returns the packages.
+ * Collects, checks and writes the notices to each of `outFiles` (`notes`: lines printed after the table); returns the packages.
  * Throws (the build fails) before writing anything when a licence is not allowed.
  */
-export function writeThirdPartyNotices({ root, bundles, shipped, outFiles, product, version }) {
+export function writeThirdPartyNotices({ root, bundles, shipped, outFiles, product, version, notes }) {
   const packages = collectPackages(root, bundles, shipped);
   checkLicenses(packages);
   const apacheFile = join(root, 'LICENSE');
   const apacheText = existsSync(apacheFile) ? readFileSync(apacheFile, 'utf8') : undefined;
-  const text = renderNotices(packages, { product, version, bundles: Object.keys(bundles), apacheText });
+  const text = renderNotices(packages, { product, version, bundles: Object.keys(bundles), apacheText, notes });
   for (const f of outFiles) writeFileSync(f, text);
   return packages;
 }

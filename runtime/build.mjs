@@ -180,6 +180,12 @@ const notices = writeThirdPartyNotices({
   outFiles: [join(outDir, 'THIRD_PARTY_NOTICES'), join(root, 'THIRD_PARTY_NOTICES')],
   product: pkg.name,
   version: pkg.version,
+  notes: shipped.length
+    ? [
+        'cedar_wasm_bg.wasm is compiled from the Cedar Rust crates (https://github.com/cedar-policy/cedar, Apache-2.0) and\n' +
+          'their Rust dependencies; @cedar-policy/cedar-wasm ships no list of those, so none is reproduced here.',
+      ]
+    : [],
 });
 
 // schema/config.schema.json from the zod contract.

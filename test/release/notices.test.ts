@@ -82,7 +82,7 @@ beforeAll(async () => {
   fs.writeFileSync(path.join(root, 'shipped.wasm'), 'wasm');
   const bundles = { 'a.js': await bundle('a.js', 'a.js', true), 'b.js': await bundle('b.js', 'b.js'), 'c.js': await bundle('c.js', 'c.js') };
   packages = collectPackages(root, bundles, [{ file: 'engine.wasm', packageDir: path.join(root, 'node_modules', 'apache-nofile') }]);
-  notices = renderNotices(packages, { product: 'demo', version: '1.0.0', bundles: Object.keys(bundles), apacheText: 'APACHE STANDARD TEXT' });
+  notices = renderNotices(packages, { product: 'demo', version: '1.0.0', bundles: Object.keys(bundles), apacheText: 'APACHE STANDARD TEXT', notes: ['engine.wasm is compiled\nfrom crates'] });
 }, 60_000);
 
 afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -110,6 +110,7 @@ test('carries each package licence and notice file, the licence first', () => {
   expect(notices).toMatch(/apache-nofile 3\.0\.0\n\nApache-2\.0 \(the package ships no licence file; standard text\):\n\nAPACHE STANDARD TEXT/);
   expect(notices).toMatch(/^mit-pkg\s+1\.2\.3\s+MIT\s+a\.js, b\.js$/m);
   expect(notices).toContain('esbuild bundled them into a.js, b.js, c.js, and engine.wasm is copied');
+  expect(notices).toContain('\nNote: engine.wasm is compiled\n      from crates\n');
 });
 
 test('identical licence texts are printed once, naming every package they cover', () => {
