@@ -135,6 +135,8 @@ if (readableAt >= 0) {
 }
 
 mkdirSync(outDir, { recursive: true });
+// No notices from an earlier build survive a build that fails before writing its own.
+for (const f of [join(outDir, 'THIRD_PARTY_NOTICES'), join(root, 'THIRD_PARTY_NOTICES')]) rmSync(f, { force: true });
 const sdk = new Set();
 /** Each written bundle's metafile, by file name in assets/runtime/. */
 const metafiles = {};
@@ -197,7 +199,7 @@ writeFileSync(
 
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);
-say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
+if (sdkResult) say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
 say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
 say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);
