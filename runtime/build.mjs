@@ -5,6 +5,8 @@
  *   assets/runtime/aws-sdk.js         the AWS SDK packages the proxy imports, required by index.js on first use
  *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
+ *   assets/runtime/THIRD_PARTY_NOTICES the third-party packages in the three bundles and the wasm, with their licence texts
+ *                                     (runtime/build-notices.mjs; also written to THIRD_PARTY_NOTICES at the package root)
  *   schema/config.schema.json         JSON Schema of the configuration contract (configJsonSchema())
  * Usage: node runtime/build.mjs [--quiet] [--readable DIR]
  *   --readable DIR  only an unminified index.js (+ aws-sdk.js and the wasm) into DIR, for CPU profiles with real function names
@@ -16,6 +18,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeThirdPartyNotices } from './build-notices.mjs';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'assets', 'runtime');
@@ -31,6 +34,9 @@ const common = {
   format: 'cjs',
   logLevel: 'warning',
   legalComments: 'none',
+  // The metafile lists every input file of a bundle: THIRD_PARTY_NOTICES is generated from it.
+  metafile: true,
+  absWorkingDir: root,
   // The proxy forwards tool results untouched and never validates outputSchema, so the SDK's Ajv validator is never
   // constructed (the client gets a no-op validator): replace the module so Ajv stays out of the bundle.
   // zod re-exports every locale (~260 KiB minified); the proxy only uses the default English messages.
@@ -79,14 +85,14 @@ function splitAwsSdk(seen) {
   };
 }
 
-/** assets/runtime/aws-sdk.js (or DIR/aws-sdk.js): one lazy getter per package the entry imports. */
+/** assets/runtime/aws-sdk.js (or DIR/aws-sdk.js): one lazy getter per package the entry imports. Returns esbuild's result. */
 async function buildAwsSdk(specifiers, dir, minify) {
-  if (specifiers.size === 0) return;
+  if (specifiers.size === 0) return undefined;
   const contents = [...specifiers]
     .sort()
     .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
     .join('\n');
-  await build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: join(dir, AWS_SDK_FILE), minify });
+  return build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: join(dir, AWS_SDK_FILE), minify });
 }
 
 /** Bundles a one-off script from TypeScript source text, runs it with node and returns what it printed. */
@@ -129,8 +135,12 @@ if (readableAt >= 0) {
 }
 
 mkdirSync(outDir, { recursive: true });
+// No notices from an earlier build survive a build that fails before writing its own.
+for (const f of [join(outDir, 'THIRD_PARTY_NOTICES'), join(root, 'THIRD_PARTY_NOTICES')]) rmSync(f, { force: true });
 const sdk = new Set();
-await build({
+/** Each written bundle's metafile, by file name in assets/runtime/. */
+const metafiles = {};
+metafiles['index.js'] = (await build({
   ...common,
   plugins: [...common.plugins, splitAwsSdk(sdk)],
   entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
@@ -138,25 +148,47 @@ await build({
   minify: true,
   sourcemap: false,
   define: { __PROXY_VERSION__: JSON.stringify(pkg.version), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
-});
-await buildAwsSdk(sdk, outDir, true);
+})).metafile;
+const sdkResult = await buildAwsSdk(sdk, outDir, true);
+if (sdkResult) metafiles[AWS_SDK_FILE] = sdkResult.metafile;
+else if (existsSync(join(outDir, AWS_SDK_FILE))) rmSync(join(outDir, AWS_SDK_FILE));
 
-await build({
+metafiles['verify-audit.js'] = (await build({
   ...common,
   entryPoints: [join(root, 'runtime', 'cli', 'verify-audit.ts')],
   outfile: join(outDir, 'verify-audit.js'),
   minify: true,
   banner: { js: '#!/usr/bin/env node' },
-});
+})).metafile;
 
 // Cedar's Node build reads its wasm from `${__dirname}/cedar_wasm_bg.wasm`: in the bundle that is assets/runtime/.
-const wasm = join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm');
+const cedarWasmDir = join(root, 'node_modules', '@cedar-policy', 'cedar-wasm');
+const wasm = join(cedarWasmDir, 'nodejs', 'cedar_wasm_bg.wasm');
 const bundleText = readFileSync(outFile, 'utf8');
+const shipped = [];
 if (bundleText.includes('cedar_wasm_bg.wasm')) {
   copyFileSync(wasm, join(outDir, 'cedar_wasm_bg.wasm'));
+  shipped.push({ file: 'cedar_wasm_bg.wasm', packageDir: cedarWasmDir });
 } else if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) {
   rmSync(join(outDir, 'cedar_wasm_bg.wasm'));
 }
+
+// THIRD_PARTY_NOTICES in the code asset (the staging copies every file of assets/runtime/) and at the package root.
+// Fails the build when a bundled package's licence is not in the allowlist or missing.
+const notices = writeThirdPartyNotices({
+  root,
+  bundles: metafiles,
+  shipped,
+  outFiles: [join(outDir, 'THIRD_PARTY_NOTICES'), join(root, 'THIRD_PARTY_NOTICES')],
+  product: pkg.name,
+  version: pkg.version,
+  notes: shipped.length
+    ? [
+        'cedar_wasm_bg.wasm is compiled from the Cedar Rust crates (https://github.com/cedar-policy/cedar, Apache-2.0) and\n' +
+          'their Rust dependencies; @cedar-policy/cedar-wasm ships no list of those, so none is reproduced here.',
+      ]
+    : [],
+});
 
 // schema/config.schema.json from the zod contract.
 mkdirSync(join(root, 'schema'), { recursive: true });
@@ -167,7 +199,8 @@ writeFileSync(
 
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);
-say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
+if (sdkResult) say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
 say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
 say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);
+say(`notices:        ${join(outDir, 'THIRD_PARTY_NOTICES')} (${notices.length} third-party packages, all licences allowed)`);
