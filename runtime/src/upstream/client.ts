@@ -61,6 +61,22 @@ export interface UpstreamRequestOptions {
   readonly onprogress?: (progress: Progress) => void;
   /** The inbound call this request serves. @default no caller (discovery) */
   readonly scope?: InboundCallScope;
+  /**
+   * The caller's protocol era, version and declared client capabilities. The upstream client builds each upstream
+   * envelope itself from this (it never forwards the caller's `io.modelcontextprotocol/*` `_meta` keys): a modern
+   * upstream is told exactly the client capabilities this caller declared, no more.
+   * @default no caller (discovery, refresh): no client capabilities declared
+   */
+  readonly caller?: CallerProtocol;
+}
+
+/** The protocol a caller speaks to the proxy, as the server leg classified it. */
+export interface CallerProtocol {
+  /** `legacy`: the 2025 revisions (initialize/session); `modern`: 2026-07-28 (stateless). */
+  readonly era: 'legacy' | 'modern';
+  readonly protocolVersion: string;
+  /** The client capabilities the caller declared (at initialize, or in the request's `_meta`). */
+  readonly clientCapabilities: Record<string, unknown>;
 }
 
 export interface UpstreamClientOptions {
