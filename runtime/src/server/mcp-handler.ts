@@ -7,18 +7,25 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pipeline/context';
-import { ErrorCode, GovernanceError } from '../pipeline/errors';
+import { ErrorCode, GovernanceError, type ErrorCodeValue } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
-import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
-import type { InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { isReservedMetaKey, LATEST_PROTOCOL_VERSION, LOG_LEVELS, ModernErrorCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
+import type { CallerProtocol, InboundCallScope, NotificationSink, UpstreamRequestOptions } from '../upstream/client';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
+
+/** The lists whose change a subscription stream can announce. */
+export type ChangedList = 'tools' | 'resources' | 'prompts';
 
 /** What the handler needs from the upstream layer (UpstreamManager implements it). */
 export interface UpstreamRouter {
   readonly catalog: Catalog;
   forward(target: CatalogEntry, method: string, params: Record<string, unknown>, opts?: UpstreamRequestOptions): Promise<JsonResult>;
+  /** The capabilities each reachable upstream declared; what the proxy advertises is derived from them. */
+  upstreamCapabilities?(): readonly Record<string, unknown>[];
+  /** Registers a listener for catalog changes (after a discovery that changed a list); returns its removal. */
+  onCatalogChange?(listener: (lists: readonly ChangedList[]) => void): () => void;
 }
 
 export interface InboundRequest {
@@ -30,6 +37,18 @@ export interface InboundRequest {
   /** Fires `signal`: how a notifications/cancelled from the caller cancels this request. */
   readonly cancel: () => void;
   readonly channel: ResponseChannel;
+  /** The caller's era, protocol version and declared client capabilities, as the server leg classified them. */
+  readonly caller: CallerProtocol;
+  /**
+   * Modern callers only: the least severe upstream log message (`notifications/message`) relayed to the caller, from
+   * the request's `io.modelcontextprotocol/logLevel`; none at all when absent. Legacy callers get every log message.
+   */
+  readonly logLevel?: string;
+  /**
+   * Checks a call against its target once access control has allowed it (so a refusal reveals nothing about targets
+   * the caller may not see), with the arguments as the caller sent them. The modern leg checks `Mcp-Param-*` here.
+   */
+  readonly verifyCall?: (target: CatalogEntry, args: Record<string, unknown> | undefined) => void;
 }
 
 export interface McpHandlerOptions {
@@ -80,6 +99,27 @@ interface ParsedCall {
   readonly args?: Record<string, unknown>;
   /** The upstream's params for the (possibly stage-rewritten) arguments. */
   readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
+}
+
+/** The client capability a server->client request needs. */
+const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
+
+function missingCapability(required: Record<string, unknown>): GovernanceError {
+  const names = Object.keys(required).join(', ');
+  return new GovernanceError(
+    ModernErrorCode.MissingRequiredClientCapability as unknown as ErrorCodeValue,
+    `Missing required client capability: ${names}`,
+    'invalid_request',
+    { requiredCapabilities: required },
+  );
+}
+
+/** A modern caller's multi round-trip retry fields (basic/patterns/mrtr), when present. */
+function mrtrRetry(params: Params): Params | undefined {
+  const out: Params = {};
+  if (params.inputResponses !== undefined) out.inputResponses = params.inputResponses;
+  if (params.requestState !== undefined) out.requestState = params.requestState;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 interface PendingRelay {
@@ -175,25 +215,54 @@ export class McpHandler {
     }
   }
 
+  get serverInfo(): { name: string; version: string } {
+    return this.opts.serverInfo;
+  }
+
+  get instructions(): string | undefined {
+    return this.opts.instructions;
+  }
+
+  get upstreams(): UpstreamRouter {
+    return this.opts.upstreams;
+  }
+
+  /**
+   * What the proxy advertises: tools, resources and prompts always (it serves their lists, empty or not);
+   * `completions` and `logging` only when some upstream declared them (the proxy has neither of its own). A modern
+   * caller is also told `listChanged` (subscriptions/listen announces catalog changes) when the upstream layer can
+   * report them.
+   */
+  capabilities(era: CallerProtocol['era']): Record<string, unknown> {
+    const declared = this.opts.upstreams.upstreamCapabilities?.() ?? [];
+    const any = (key: string) => declared.some((c) => c[key] !== undefined && c[key] !== null && typeof c[key] === 'object');
+    const listChanged = era === 'modern' && typeof this.opts.upstreams.onCatalogChange === 'function' ? { listChanged: true } : {};
+    const caps: Record<string, unknown> = { tools: { ...listChanged }, resources: { ...listChanged }, prompts: { ...listChanged } };
+    if (any('completions')) caps.completions = {};
+    if (any('logging')) caps.logging = {};
+    return caps;
+  }
+
   private initialize(params: Params): JsonResult {
     const requested = params.protocolVersion;
     if (typeof requested !== 'string') throw invalidParams('params.protocolVersion must be a string');
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
     const result: JsonResult = {
       protocolVersion,
-      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+      capabilities: this.capabilities('legacy'),
       serverInfo: this.opts.serverInfo,
     };
     if (this.opts.instructions) result.instructions = this.opts.instructions;
     return result;
   }
 
-  private context(req: InboundRequest): RequestContext {
+  context(req: Pick<InboundRequest, 'message' | 'headers' | 'caller'>): RequestContext {
     return {
       requestId: randomUUID(),
       rpcId: req.message.id,
       method: req.message.method,
       headers: req.headers,
+      protocol: { era: req.caller.era, version: req.caller.protocolVersion },
       startedAt: performance.now(),
       actions: [],
       timings: { policyMs: 0, upstreamMs: 0 },
@@ -226,6 +295,18 @@ export class McpHandler {
     return this.opts.pipeline.call(ctx, 'resource', uri, async () => ({}));
   }
 
+  /**
+   * Governs a modern `subscriptions/listen`: the caller's identity is checked (and the request audited) as for a list,
+   * and of the resource URIs it asks updates for, only those of resources it may read are kept.
+   */
+  async authorizeListen(req: Pick<InboundRequest, 'message' | 'headers' | 'caller'>, uris: readonly string[]): Promise<string[]> {
+    const ctx = this.context(req);
+    const catalog = this.opts.upstreams.catalog;
+    const entries = uris.map((u) => catalog.resource(u)).filter((e): e is CatalogEntry => e !== undefined);
+    const visible = await this.opts.pipeline.list(ctx, entries);
+    return visible.map((e) => e.exposedName);
+  }
+
   /** Runs `fn` with the request's signal, registered so that the caller's notifications/cancelled fires it too. */
   private async tracked<T>(req: InboundRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const key = inflightKey(req.headers, req.message.id);
@@ -251,28 +332,72 @@ export class McpHandler {
     const method = req.message.method;
     const meta = params._meta as Record<string, unknown> | undefined;
     const progressToken = meta?.progressToken;
+    // The proxy builds each upstream envelope itself (the upstream client, from `caller`): the caller's reserved
+    // `io.modelcontextprotocol/*` keys never travel on, nor does its progress token (the proxy uses its own upstream).
     let forwardMeta: Record<string, unknown> | undefined;
     if (meta) {
-      const { progressToken: _omit, ...rest } = meta;
+      const rest = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'progressToken' && !isReservedMetaKey(k)));
       if (Object.keys(rest).length > 0) forwardMeta = rest;
     }
+    // A modern caller's retry of a multi round-trip request: its answers and the upstream's state travel on unchanged.
+    const retry = req.caller.era === 'modern' ? mrtrRetry(params) : undefined;
     const channel = req.channel;
     const onprogress =
       progressToken === undefined
         ? undefined
         : (p: { progress: number; total?: number; message?: string }) =>
             channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } });
+    const missing: Record<string, unknown> = {};
     const scope: InboundCallScope = {
       auth: { workloadAccessToken: req.headers.workloadaccesstoken },
-      notify: (n) => channel.notify(n),
-      relay: (r, relaySignal) => this.relay(channel, r, relaySignal),
+      notify: this.notificationSink(req),
+      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relay(channel, r, relaySignal) : (r) => this.refuseRelay(req.caller, r, missing),
     };
-    return this.opts.pipeline.call(ctx, call.kind, call.requested, (c) => {
+    const caller = req.caller;
+    return this.opts.pipeline.call(ctx, call.kind, call.requested, async (c) => {
       const t = c.target!;
+      req.verifyCall?.(t, call.args);
       const upstreamParams = call.build(t, c.arguments);
       if (forwardMeta) upstreamParams._meta = forwardMeta;
-      return this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope });
+      if (retry) Object.assign(upstreamParams, retry);
+      let answer: JsonResult;
+      try {
+        answer = await this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope, caller });
+      } catch (err) {
+        throw Object.keys(missing).length > 0 ? missingCapability(missing) : err;
+      }
+      // A legacy upstream asked this modern caller for something it did not declare: say so even if the upstream coped.
+      if (Object.keys(missing).length > 0) throw missingCapability(missing);
+      return answer;
     });
+  }
+
+  /**
+   * Where an upstream's notifications during a call go. A legacy caller gets them all (as before). A modern caller gets
+   * `notifications/message` only when its request set `io.modelcontextprotocol/logLevel`, at or above that level
+   * (server/utilities/logging: no log messages for a request that did not ask).
+   */
+  private notificationSink(req: InboundRequest): NotificationSink {
+    const channel = req.channel;
+    if (req.caller.era === 'legacy') return (n) => channel.notify(n);
+    const min = req.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(req.logLevel);
+    return (n) => {
+      if (n.method !== 'notifications/message') return channel.notify(n);
+      const level = typeof n.params?.level === 'string' ? LOG_LEVELS.indexOf(n.params.level) : -1;
+      if (min >= 0 && level >= min) channel.notify(n);
+    };
+  }
+
+  /**
+   * A legacy upstream sends a server->client request (sampling, elicitation, roots) during a modern caller's call: a
+   * modern caller receives no requests on its stream (input requests travel in results). When the caller did not declare
+   * the capability, the call ends with -32021 naming it; bridging the request into a multi round-trip result for a caller
+   * that did declare it is not done here, and the upstream is told the method is not available.
+   */
+  private async refuseRelay(caller: CallerProtocol, request: { method: string }, missing: Record<string, unknown>): Promise<never> {
+    const capability = CAPABILITY_OF[request.method];
+    if (capability && caller.clientCapabilities[capability] === undefined) missing[capability] = {};
+    throw new RpcError(-32601, `${request.method} is not available: the caller speaks the stateless protocol`);
   }
 
   /** Validates the parameters of a governed call and resolves its target (undefined when unknown). Throws InvalidParams. */
