@@ -27,6 +27,14 @@ export class UpstreamHttpError extends Error {
   }
 }
 
+/** The upstream named the protocol versions it supports, and the proxy speaks none of them. */
+export class NoCommonVersionError extends Error {
+  constructor(readonly supported: readonly string[]) {
+    super(`the upstream supports none of the proxy's protocol versions (it names ${supported.slice(0, 5).join(', ').slice(0, 120) || 'none'})`);
+    this.name = 'NoCommonVersionError';
+  }
+}
+
 /**
  * The upstream answered in a way that says it speaks the other protocol era than the one the client assumed (a
  * modern request refused without a modern error, or `initialize` refused with one). The client re-probes.
@@ -88,6 +96,9 @@ export function toUpstreamError(upstream: string, err: unknown, timeoutMs: numbe
   }
   if (err instanceof ConnectionClosedError) {
     return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" closed the connection`, 'upstream_unavailable');
+  }
+  if (err instanceof NoCommonVersionError) {
+    return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}": ${err.message}`, 'upstream_unavailable');
   }
   if (err instanceof EraMismatchError) {
     return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" does not speak the protocol era it was probed as`, 'upstream_unavailable');

@@ -18,7 +18,7 @@ import type { JsonResult } from '../pipeline/context';
 import { RpcError, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamMessage } from '../protocol';
 import type { InboundCallScope, UpstreamClientOptions, UpstreamLeg, UpstreamRequestOptions } from './client';
 import { isModernErrorCode, MODERN_ERRORS, MODERN_PROTOCOL_VERSION, modernParams } from './envelope';
-import { ConnectionClosedError, EraMismatchError, UpstreamHttpError } from './errors';
+import { ConnectionClosedError, EraMismatchError, NoCommonVersionError, UpstreamHttpError } from './errors';
 import { discard, mediaType, readText } from './http-exchange';
 import { paramHeadersOf, paramHeaderValues, standardHeaders, type ParamHeader } from './mcp-headers';
 import { answerFromJson, deliverNotification, readEventStream, withDeadline, type Pending } from './messages';
@@ -138,7 +138,7 @@ export class ModernLeg implements UpstreamLeg {
     if (supported.some((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v))) {
       throw new EraMismatchError('legacy', `the upstream supports ${supported.slice(0, 5).join(', ')}, not ${MODERN_PROTOCOL_VERSION}`);
     }
-    throw new UpstreamHttpError(-1, `the upstream supports none of the proxy's protocol versions (${supported.slice(0, 5).join(', ').slice(0, 120) || 'none named'})`);
+    throw new NoCommonVersionError(supported);
   }
 
   /** One request under the deadline. Cancellation closes the exchange, which the modern protocol reads as cancel. */
