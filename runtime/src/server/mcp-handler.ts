@@ -37,13 +37,11 @@ export interface InboundRequest {
   /** Fires `signal`: how a notifications/cancelled from the caller cancels this request. */
   readonly cancel: () => void;
   readonly channel: ResponseChannel;
-  /** The caller's era, protocol version and declared client capabilities, as the server leg classified them. */
-  readonly caller: CallerProtocol;
   /**
-   * Modern callers only: the least severe upstream log message (`notifications/message`) relayed to the caller, from
-   * the request's `io.modelcontextprotocol/logLevel`; none at all when absent. Legacy callers get every log message.
+   * The caller's era, protocol version and declared client capabilities, as the server leg classified them; for a
+   * modern caller also its `io.modelcontextprotocol/logLevel` (the least severe upstream log message relayed to it).
    */
-  readonly logLevel?: string;
+  readonly caller: CallerProtocol;
   /**
    * Checks a call against its target once access control has allowed it (so a refusal reveals nothing about targets
    * the caller may not see), with the arguments as the caller sent them. The modern leg checks `Mcp-Param-*` here.
@@ -380,7 +378,7 @@ export class McpHandler {
   private notificationSink(req: InboundRequest): NotificationSink {
     const channel = req.channel;
     if (req.caller.era === 'legacy') return (n) => channel.notify(n);
-    const min = req.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(req.logLevel);
+    const min = req.caller.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(req.caller.logLevel);
     return (n) => {
       if (n.method !== 'notifications/message') return channel.notify(n);
       const level = typeof n.params?.level === 'string' ? LOG_LEVELS.indexOf(n.params.level) : -1;

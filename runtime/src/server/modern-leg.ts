@@ -79,7 +79,12 @@ export class ModernLeg implements ServerLeg {
       sendJson(x.res, statusOf(err), errorBody(message.id, err, this.opts.log));
       return;
     }
-    const caller: CallerProtocol = { era: 'modern', protocolVersion: envelope.protocolVersion, clientCapabilities: envelope.clientCapabilities };
+    const caller: CallerProtocol = {
+      era: 'modern',
+      protocolVersion: envelope.protocolVersion,
+      clientCapabilities: envelope.clientCapabilities,
+      ...(envelope.logLevel === undefined ? {} : { logLevel: envelope.logLevel }),
+    };
     if (message.method === 'server/discover') {
       sendJson(x.res, 200, resultResponse(message.id, this.discover()));
       return;
@@ -99,7 +104,6 @@ export class ModernLeg implements ServerLeg {
           cancel,
           channel,
           caller,
-          logLevel: envelope.logLevel,
           verifyCall: message.method === 'tools/call' ? (target, args) => checkParamHeaders(target.inputSchema, args, x.headers) : undefined,
         })) as JsonResult;
         channel.finish(resultResponse(message.id, modernResult(result, this.opts.handler.serverInfo, CACHEABLE.has(message.method) ? PRIVATE_NOW : undefined)));
