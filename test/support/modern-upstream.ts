@@ -11,13 +11,23 @@
 import { createServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { createMcpHandler, type McpServer } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  hostHeaderValidationResponse,
+  localhostAllowedHostnames,
+  localhostAllowedOrigins,
+  originValidationResponse,
+  type McpServer,
+  type ServerNotifier,
+} from '@modelcontextprotocol/server';
 
 export interface ModernUpstreamOptions {
   /** `reject`: modern only; `stateless`: dual-era (2025 traffic served statelessly). */
   readonly legacy: 'reject' | 'stateless';
   /** Listen on this port (e.g. to replace an upstream where the proxy expects it). Default: ephemeral. */
   readonly port?: number;
+  /** Refuse requests whose Host or Origin is not localhost (DNS rebinding protection, the SDK's own helpers). */
+  readonly localhostOnly?: boolean;
 }
 
 export interface RecordedRequest {
@@ -30,6 +40,8 @@ export interface ModernUpstream {
   readonly url: string;
   readonly port: number;
   readonly requests: RecordedRequest[];
+  /** Publishes list changes to open `subscriptions/listen` streams (the handler's own notifier). */
+  readonly notify: ServerNotifier;
   /** The JSON-RPC methods received, in order. */
   methods(): string[];
   close(): Promise<void>;
@@ -64,7 +76,10 @@ export async function startModernUpstream(factory: () => McpServer, opts: Modern
         body: req.method === 'POST' || req.method === 'PUT' ? raw : undefined,
         signal: abort.signal,
       });
-      const response = await handler.fetch(request);
+      const refused = opts.localhostOnly
+        ? (hostHeaderValidationResponse(request, localhostAllowedHostnames()) ?? originValidationResponse(request, localhostAllowedOrigins()))
+        : undefined;
+      const response = refused ?? (await handler.fetch(request));
       const out: Record<string, string> = {};
       response.headers.forEach((value, name) => (out[name] = value));
       res.writeHead(response.status, out);
@@ -87,6 +102,7 @@ export async function startModernUpstream(factory: () => McpServer, opts: Modern
     url: `http://127.0.0.1:${port}/mcp`,
     port,
     requests,
+    notify: handler.notify,
     methods: () => requests.map((r) => r.body?.method ?? `(${r.method})`),
     close: async () => {
       await handler.close().catch(() => {});

@@ -5,40 +5,25 @@
  * info and exactly the client capabilities the caller declared; a legacy upstream gets none of these keys (its session
  * says them once, at initialize).
  */
+import { isReservedMetaKey, META, MODERN_PROTOCOL_VERSION, ModernErrorCode } from '../protocol';
 import type { CallerProtocol } from './client';
 
-/** The modern protocol revision the upstream client speaks. */
-export const MODERN_PROTOCOL_VERSION = '2026-07-28';
-
-export const META = {
-  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
-  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
-  clientInfo: 'io.modelcontextprotocol/clientInfo',
-  logLevel: 'io.modelcontextprotocol/logLevel',
-} as const;
-
-const RESERVED_PREFIX = 'io.modelcontextprotocol/';
+export { MODERN_PROTOCOL_VERSION };
 
 /** Modern JSON-RPC errors that identify a modern server (basic/versioning, transports/streamable-http). */
-export const MODERN_ERRORS = {
-  headerMismatch: -32020,
-  missingClientCapability: -32021,
-  unsupportedProtocolVersion: -32022,
-} as const;
-
 export function isModernErrorCode(code: number): boolean {
-  return code === MODERN_ERRORS.headerMismatch || code === MODERN_ERRORS.missingClientCapability || code === MODERN_ERRORS.unsupportedProtocolVersion;
+  return code === ModernErrorCode.HeaderMismatch || code === ModernErrorCode.MissingRequiredClientCapability || code === ModernErrorCode.UnsupportedProtocolVersion;
 }
 
 type Params = Record<string, unknown>;
 
-/** The caller's `_meta` without the reserved `io.modelcontextprotocol/*` keys; undefined when nothing is left. */
+/** The caller's `_meta` without the keys reserved for MCP (`io.modelcontextprotocol/*`...); undefined when nothing is left. */
 function callerMeta(params: Params | undefined): Params | undefined {
   const meta = params?._meta;
   if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
   let out: Params | undefined;
   for (const [k, v] of Object.entries(meta as Params)) {
-    if (k.startsWith(RESERVED_PREFIX)) continue;
+    if (isReservedMetaKey(k)) continue;
     (out ??= {})[k] = v;
   }
   return out;

@@ -15,9 +15,9 @@
 import type { IncomingMessage } from 'node:http';
 import type { UpstreamConfig } from '../config/sections/proxy';
 import type { JsonResult } from '../pipeline/context';
-import { RpcError, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamMessage } from '../protocol';
+import { ModernErrorCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamMessage } from '../protocol';
 import type { InboundCallScope, UpstreamClientOptions, UpstreamLeg, UpstreamRequestOptions } from './client';
-import { isModernErrorCode, MODERN_ERRORS, MODERN_PROTOCOL_VERSION, modernParams } from './envelope';
+import { isModernErrorCode, MODERN_PROTOCOL_VERSION, modernParams } from './envelope';
 import { ConnectionClosedError, EraMismatchError, NoCommonVersionError, UpstreamHttpError } from './errors';
 import { discard, mediaType, readText } from './http-exchange';
 import { paramHeadersOf, paramHeaderValues, standardHeaders, type ParamHeader } from './mcp-headers';
@@ -93,7 +93,7 @@ export class ModernLeg implements UpstreamLeg {
     try {
       result = await this.exchange(method, params, opts);
     } catch (err) {
-      if (!(method === 'tools/call' && err instanceof RpcError && err.code === MODERN_ERRORS.headerMismatch) || opts.signal?.aborted) throw err;
+      if (!(method === 'tools/call' && err instanceof RpcError && err.code === ModernErrorCode.HeaderMismatch) || opts.signal?.aborted) throw err;
       // The tool's x-mcp-header annotations may have changed: list the tools again, then retry once.
       this.opts.log.info('upstream refused a call with HeaderMismatch (-32020); re-listing tools and retrying once', { upstream: this.config.name });
       await this.relistTools();
@@ -181,7 +181,7 @@ export class ModernLeg implements UpstreamLeg {
     const { error, id } = await readFailure(res);
     const status = error.status;
     const rpc = error.rpc;
-    if (rpc && rpc.code === MODERN_ERRORS.unsupportedProtocolVersion) return this.unsupportedVersion(rpc);
+    if (rpc && rpc.code === ModernErrorCode.UnsupportedProtocolVersion) return this.unsupportedVersion(rpc);
     if (status === 401 || status === 403 || status === 408 || status === 429 || status >= 500) return error;
     if (rpc && (isModernErrorCode(rpc.code) || id === pending.id)) return rpc;
     if (status >= 400 && status < 500) return new EraMismatchError('legacy', `HTTP ${status} without a modern error`);
@@ -205,7 +205,7 @@ export class ModernLeg implements UpstreamLeg {
         return msg.id === pending.id ? { result: msg.result as JsonResult } : undefined;
       case 'error':
         if (msg.id !== pending.id) return undefined;
-        if (msg.error.code === MODERN_ERRORS.unsupportedProtocolVersion) throw this.unsupportedVersion(msg.error);
+        if (msg.error.code === ModernErrorCode.UnsupportedProtocolVersion) throw this.unsupportedVersion(msg.error);
         throw msg.error;
       case 'notification':
         deliverNotification(msg, pending, this.opts.onListChanged);
