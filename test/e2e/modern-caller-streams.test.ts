@@ -2,8 +2,9 @@
  * A modern (2026-07-28) caller's request-scoped streams through the BUILT proxy, in front of 2025 upstreams (SDK v1 on
  * loopback, the proxy's upstream leg pinned to legacy): log messages only when the request set a log level, and only
  * at or above it; progress on the request's own stream with the caller's token; cancellation by closing the stream
- * reaches the upstream; and a 2025 upstream's server-to-client request for a capability the modern caller did not
- * declare ends the call with 400 / -32021 naming it.
+ * reaches the upstream; a 2025 upstream's server-to-client request for a capability the modern caller did not
+ * declare ends the call with 400 / -32021 naming it; and an upstream's list change reaches the subscriptions/listen
+ * streams that asked for that list, and no other.
  */
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createReferenceServer } from '../conformance/reference-server';
@@ -16,6 +17,7 @@ let ref: SdkUpstream;
 let slow: SdkUpstream;
 let proxy: SpawnedProxy;
 const cancelled: string[] = [];
+let grown = 0;
 
 interface Frame {
   readonly method?: string;
@@ -53,6 +55,12 @@ beforeAll(async () => {
       await new Promise<void>((resolve) => extra.signal.addEventListener('abort', () => resolve(), { once: true }));
       cancelled.push(String(extra.requestId));
       return { content: [{ type: 'text', text: 'cancelled' }] };
+    });
+    // Adds a tool: the SDK tells the session's client (the proxy) that its tool list changed.
+    s.registerTool('grow', { description: 'Adds a tool' }, async () => {
+      const n = ++grown;
+      s.registerTool(`grown_${n}`, { description: 'Added at run time' }, async () => ({ content: [{ type: 'text', text: String(n) }] }));
+      return { content: [{ type: 'text', text: `grown_${n}` }] };
     });
     return s;
   });
@@ -118,4 +126,65 @@ describe('a 2025 upstream asks a modern caller for sampling', () => {
     expect(last.error?.code ?? last.result?.isError).toBeTruthy();
     expect(last.error?.code).not.toBe(-32021);
   });
+});
+
+/** Opens a subscriptions/listen stream; `frames` fills as messages arrive. */
+async function listen(id: string, notifications: Record<string, unknown>, ac: AbortController): Promise<Frame[]> {
+  const res = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'subscriptions/listen' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id,
+      method: 'subscriptions/listen',
+      params: { notifications, _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } },
+    }),
+    signal: ac.signal,
+  });
+  const frames: Frame[] = [];
+  const reader = res.body!.getReader();
+  let buffer = '';
+  void (async () => {
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return;
+        buffer += new TextDecoder().decode(value);
+        let cut: number;
+        while ((cut = buffer.indexOf('\n\n')) >= 0) {
+          const data = /^data: (.*)$/m.exec(buffer.slice(0, cut));
+          buffer = buffer.slice(cut + 2);
+          if (data) frames.push(JSON.parse(data[1]) as Frame);
+        }
+      }
+    } catch {
+      // aborted
+    }
+  })();
+  await waitFor(() => frames.length > 0, { what: 'the acknowledgement' });
+  return frames;
+}
+
+test('an upstream tool list change reaches the listen streams that asked for tools, tagged, and no other', async () => {
+  const ac = new AbortController();
+  try {
+    const tools = await listen('sub-tools', { toolsListChanged: true }, ac);
+    const prompts = await listen('sub-prompts', { promptsListChanged: true }, ac);
+    expect(tools[0].method).toBe('notifications/subscriptions/acknowledged');
+    expect((await call('slow__grow')).frames.at(-1)?.result?.resultType).toBe('complete');
+    await waitFor(() => tools.some((f) => f.method === 'notifications/tools/list_changed'), { what: 'tools/list_changed on the tools stream' });
+    const changed = tools.find((f) => f.method === 'notifications/tools/list_changed')!;
+    expect(changed.params).toEqual({ _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-tools' } });
+    // The grown tool is in the catalog by the time the change is announced.
+    const list = await fetch(proxy.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'tools/list' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+    });
+    const names = ((await list.json()) as { result: { tools: { name: string }[] } }).result.tools.map((t) => t.name);
+    expect(names).toContain(`slow__grown_${grown}`);
+    expect(prompts.map((f) => f.method)).toEqual(['notifications/subscriptions/acknowledged']);
+  } finally {
+    ac.abort();
+  }
 });
