@@ -82,6 +82,23 @@ afterAll(async () => {
   await slow?.close();
 });
 
+test('server/discover advertises logging and completions because an upstream declared them', async () => {
+  const res = await fetch(proxy.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN, 'mcp-method': 'server/discover' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 'd', method: 'server/discover', params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN, 'io.modelcontextprotocol/clientCapabilities': {} } } }),
+  });
+  const result = ((await res.json()) as { result: Record<string, unknown> }).result;
+  expect(result).toMatchObject({
+    resultType: 'complete',
+    supportedVersions: expect.arrayContaining([MODERN, '2025-11-25']),
+    capabilities: { tools: { listChanged: true }, logging: {}, completions: {} },
+    ttlMs: 0,
+    cacheScope: 'public',
+    _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mcp-governance-proxy' } },
+  });
+});
+
 describe('log messages are request-scoped and asked for', () => {
   test.each([
     ['no log level: none', {}, 0],

@@ -177,6 +177,14 @@ describe('bad input on the modern leg: the binding status and code, and the prox
   });
 });
 
+test('the proxy advertises only what it can serve: no completions or logging when no upstream declares them', async () => {
+  const modernClient = await connectV2('alice', { pin: MODERN });
+  const discovered = modernClient.getDiscoverResult()!.capabilities as Record<string, unknown>;
+  expect(discovered).toEqual({ tools: { listChanged: true }, resources: { listChanged: true }, prompts: { listChanged: true } });
+  const legacyClient = await env.client('alice');
+  expect(legacyClient.getServerCapabilities()).toEqual({ tools: {}, resources: {}, prompts: {} });
+});
+
 describe('the legacy leg is unchanged', () => {
   test.each(['/mcp', '/mcp/'])('an unauthenticated JSON-RPC ping on %s (the AgentCore health check) is answered', async (path) => {
     const res = await rawPost(new URL(path, env.proxy.url).toString(), JSON.stringify({ jsonrpc: '2.0', id: 'hc', method: 'ping' }));
