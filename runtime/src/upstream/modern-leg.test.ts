@@ -202,3 +202,52 @@ describe('modern leg against a modern-only SDK v2 server', () => {
     expect(up.methods()).not.toContain('notifications/cancelled');
   });
 });
+
+describe('modern leg: list changes on a subscriptions/listen stream', () => {
+  test('the stream asks for the lists the upstream announces, and its list_changed reaches onListChanged', async () => {
+    jest.spyOn(console, 'warn').mockImplementation(() => {});
+    const up = await startModernUpstream(server, { legacy: 'reject' });
+    const changed: string[] = [];
+    let heard: () => void = () => {};
+    const tools = new Promise<void>((resolve) => (heard = resolve));
+    const c = new UpstreamClient(upstreamSchema.parse({ name: 'm', url: up.url, timeoutMs: 15_000 }), noneAuthenticator(), {
+      log,
+      clientInfo: { name: 'proxy-test', version: '1' },
+      onListChanged: (kind) => {
+        changed.push(kind);
+        if (kind === 'tools') heard();
+      },
+    });
+    try {
+      await c.connect();
+      const caps = c.capabilities as Record<string, { listChanged?: boolean }>;
+      const listen = await new Promise<(typeof up.requests)[number]>((resolve) => {
+        const check = () => {
+          const r = up.requests.find((x) => x.body?.method === 'subscriptions/listen');
+          if (r) resolve(r);
+          else setImmediate(check);
+        };
+        check();
+      });
+      const expected: Record<string, boolean> = {};
+      if (caps.tools?.listChanged) expected.toolsListChanged = true;
+      if (caps.prompts?.listChanged) expected.promptsListChanged = true;
+      if (caps.resources?.listChanged) expected.resourcesListChanged = true;
+      expect(expected.toolsListChanged).toBe(true);
+      expect(listen.body?.params?.notifications).toEqual(expected);
+      expect(listen.headers['mcp-method']).toBe('subscriptions/listen');
+      // The subscription is live once the server acknowledged it; announce until the client hears it.
+      const timer = setInterval(() => up.notify.toolsChanged(), 50);
+      try {
+        await tools;
+      } finally {
+        clearInterval(timer);
+      }
+      expect(changed).toContain('tools');
+    } finally {
+      await c.close();
+      await up.close();
+      jest.restoreAllMocks();
+    }
+  });
+});

@@ -7,7 +7,8 @@
  * MRTR `input_required` result with its `inputRequests` and `requestState`); a retry's `inputResponses` and
  * `requestState` go out as the caller sent them.
  *
- * `connect()` is `server/discover` (the upstream's capabilities). Tools listed with invalid `x-mcp-header`
+ * `connect()` is `server/discover` (the upstream's capabilities); list changes arrive on a `subscriptions/listen`
+ * stream (modern-listen.ts) for the lists the upstream announces changes of. Tools listed with invalid `x-mcp-header`
  * annotations are left out of the list (logged). A `tools/call` refused with -32020 (HeaderMismatch) re-lists the
  * tools (their annotations may have changed) and is retried once. A refusal that says the upstream is not modern (a
  * 4xx without a modern error, -32022 naming only legacy versions) is an EraMismatchError: the client probes again.
@@ -16,12 +17,13 @@ import type { IncomingMessage } from 'node:http';
 import type { UpstreamConfig } from '../config/sections/proxy';
 import type { JsonResult } from '../pipeline/context';
 import { ModernErrorCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS, type UpstreamMessage } from '../protocol';
-import type { InboundCallScope, UpstreamClientOptions, UpstreamLeg, UpstreamRequestOptions } from './client';
+import type { InboundCallScope, ListKind, UpstreamClientOptions, UpstreamLeg, UpstreamRequestOptions } from './client';
 import { isModernErrorCode, MODERN_PROTOCOL_VERSION, modernParams } from './envelope';
 import { ConnectionClosedError, EraMismatchError, NoCommonVersionError, UpstreamHttpError } from './errors';
 import { discard, mediaType, readText } from './http-exchange';
 import { paramHeadersOf, paramHeaderValues, standardHeaders, type ParamHeader } from './mcp-headers';
 import { answerFromJson, deliverNotification, readEventStream, withDeadline, type Pending } from './messages';
+import { announcedLists, ListenStream } from './modern-listen';
 import { isSuccess, readFailure, type UpstreamHttp } from './upstream-http';
 
 const NO_CALLER: InboundCallScope = { auth: {} };
@@ -44,6 +46,8 @@ export class ModernLeg implements UpstreamLeg {
   readonly era = 'modern' as const;
   readonly protocolVersion = MODERN_PROTOCOL_VERSION;
   private discovered?: Discovered;
+  private listener?: ListenStream;
+  private closed = false;
   /** The `Mcp-Param-*` mirrors of every tool seen in a tools/list answer, by upstream tool name. */
   private readonly paramHeaders = new Map<string, readonly ParamHeader[]>();
 
@@ -81,11 +85,25 @@ export class ModernLeg implements UpstreamLeg {
     }
     const versions = Array.isArray(result.supportedVersions) ? result.supportedVersions.filter((v): v is string => typeof v === 'string') : [];
     this.checkVersions(versions);
-    this.discovered = { capabilities: isObj(result.capabilities) ? result.capabilities : {}, supportedVersions: versions, fresh };
+    const capabilities = isObj(result.capabilities) ? result.capabilities : {};
+    this.discovered = { capabilities, supportedVersions: versions, fresh };
+    this.listen(announcedLists(capabilities));
   }
 
   close(): void {
+    this.closed = true;
     this.discovered = undefined;
+    this.listener?.close();
+    this.listener = undefined;
+  }
+
+  /** Keeps one subscriptions/listen stream open for the lists the upstream announces changes of. */
+  private listen(lists: ListKind[]): void {
+    if (this.closed || !this.opts.onListChanged) return;
+    if (this.listener && this.listener.lists.join() === lists.join()) return;
+    this.listener?.close();
+    this.listener = lists.length > 0 ? new ListenStream(this.config, this.http, this.opts, this.nextId, lists) : undefined;
+    void this.listener?.run();
   }
 
   async request(method: string, params: Params | undefined, opts: UpstreamRequestOptions): Promise<JsonResult> {
