@@ -7,11 +7,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from '../log';
 import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pipeline/context';
-import { ErrorCode, GovernanceError, type ErrorCodeValue } from '../pipeline/errors';
+import { ErrorCode, GovernanceError } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
-import { isReservedMetaKey, LATEST_PROTOCOL_VERSION, LOG_LEVELS, ModernErrorCode, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
-import type { CallerProtocol, InboundCallScope, NotificationSink, UpstreamRequestOptions } from '../upstream/client';
+import { isReservedMetaKey, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
+import type { CallerProtocol, InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { CallerRelays, missingCapability, notificationSink, refuseRelay } from './caller-streams';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
 
@@ -99,19 +100,6 @@ interface ParsedCall {
   readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
 }
 
-/** The client capability a server->client request needs. */
-const CAPABILITY_OF: Record<string, string> = { 'sampling/createMessage': 'sampling', 'elicitation/create': 'elicitation', 'roots/list': 'roots' };
-
-function missingCapability(required: Record<string, unknown>): GovernanceError {
-  const names = Object.keys(required).join(', ');
-  return new GovernanceError(
-    ModernErrorCode.MissingRequiredClientCapability as unknown as ErrorCodeValue,
-    `Missing required client capability: ${names}`,
-    'invalid_request',
-    { requiredCapabilities: required },
-  );
-}
-
 /** A modern caller's multi round-trip retry fields (basic/patterns/mrtr), when present. */
 function mrtrRetry(params: Params): Params | undefined {
   const out: Params = {};
@@ -120,16 +108,11 @@ function mrtrRetry(params: Params): Params | undefined {
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-interface PendingRelay {
-  resolve(result: Record<string, unknown>): void;
-  reject(err: Error): void;
-}
-
 export class McpHandler {
   /** Requests that notifications/cancelled may cancel, by inflightKey. */
   private readonly inflight = new Map<string, () => void>();
-  /** Server->client requests relayed to callers, by the unguessable id the proxy gave them. */
-  private readonly relayed = new Map<string, PendingRelay>();
+  /** Server->client requests relayed to legacy callers. */
+  private readonly relays = new CallerRelays();
 
   constructor(private readonly opts: McpHandlerOptions) {}
 
@@ -143,43 +126,7 @@ export class McpHandler {
 
   /** A caller's answer to a relayed server->client request. Unknown ids are ignored. */
   handleResponse(message: JsonRpcResponse): void {
-    if (typeof message.id !== 'string') return;
-    const pending = this.relayed.get(message.id);
-    if (!pending) return;
-    this.relayed.delete(message.id);
-    if (message.error) pending.reject(new RpcError(message.error.code, message.error.message, message.error.data));
-    else pending.resolve(message.result ?? {});
-  }
-
-  /** Sends a server->client request to the caller over its SSE response and waits for the answer (bounded by `signal`). */
-  private relay(channel: ResponseChannel, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>> {
-    if (signal.aborted) return Promise.reject(new RpcError(-32603, 'Request cancelled'));
-    const id = `relay-${randomUUID()}`;
-    return new Promise((resolve, reject) => {
-      const cleanup = () => {
-        this.relayed.delete(id);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new RpcError(-32603, 'Request cancelled'));
-      };
-      this.relayed.set(id, {
-        resolve: (r) => {
-          cleanup();
-          resolve(r);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (!channel.request(id, request.method, request.params)) {
-        cleanup();
-        reject(new RpcError(-32601, `${request.method}: the client cannot receive server requests (no SSE)`));
-      }
-    });
+    this.relays.answer(message);
   }
 
   /** Handles one request; resolves with its result, rejects with GovernanceError (or anything, mapped by the caller). */
@@ -348,8 +295,8 @@ export class McpHandler {
     const missing: Record<string, unknown> = {};
     const scope: InboundCallScope = {
       auth: { workloadAccessToken: req.headers.workloadaccesstoken },
-      notify: this.notificationSink(req),
-      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relay(channel, r, relaySignal) : (r) => this.refuseRelay(req.caller, r, missing),
+      notify: notificationSink(req.caller, channel),
+      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relays.relay(channel, r, relaySignal) : (r) => refuseRelay(req.caller, r, missing),
     };
     const caller = req.caller;
     return this.opts.pipeline.call(ctx, call.kind, call.requested, async (c) => {
@@ -368,34 +315,6 @@ export class McpHandler {
       if (Object.keys(missing).length > 0) throw missingCapability(missing);
       return answer;
     });
-  }
-
-  /**
-   * Where an upstream's notifications during a call go. A legacy caller gets them all (as before). A modern caller gets
-   * `notifications/message` only when its request set `io.modelcontextprotocol/logLevel`, at or above that level
-   * (server/utilities/logging: no log messages for a request that did not ask).
-   */
-  private notificationSink(req: InboundRequest): NotificationSink {
-    const channel = req.channel;
-    if (req.caller.era === 'legacy') return (n) => channel.notify(n);
-    const min = req.caller.logLevel === undefined ? -1 : LOG_LEVELS.indexOf(req.caller.logLevel);
-    return (n) => {
-      if (n.method !== 'notifications/message') return channel.notify(n);
-      const level = typeof n.params?.level === 'string' ? LOG_LEVELS.indexOf(n.params.level) : -1;
-      if (min >= 0 && level >= min) channel.notify(n);
-    };
-  }
-
-  /**
-   * A legacy upstream sends a server->client request (sampling, elicitation, roots) during a modern caller's call: a
-   * modern caller receives no requests on its stream (input requests travel in results). When the caller did not declare
-   * the capability, the call ends with -32021 naming it; bridging the request into a multi round-trip result for a caller
-   * that did declare it is not done here, and the upstream is told the method is not available.
-   */
-  private async refuseRelay(caller: CallerProtocol, request: { method: string }, missing: Record<string, unknown>): Promise<never> {
-    const capability = CAPABILITY_OF[request.method];
-    if (capability && caller.clientCapabilities[capability] === undefined) missing[capability] = {};
-    throw new RpcError(-32601, `${request.method} is not available: the caller speaks the stateless protocol`);
   }
 
   /** Validates the parameters of a governed call and resolves its target (undefined when unknown). Throws InvalidParams. */
