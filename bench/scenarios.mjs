@@ -137,7 +137,7 @@ export function proxyEnv(env) {
 
 /**
  * The side-by-side targets of the hot-path runs, in the order they are measured (interleaved per concurrency).
- * kind: direct (the upstream itself), proxy (our bundle with `config`), peer-http (mcp-proxy library, HTTP->HTTP),
+ * kind: direct (the upstream itself), proxy (our bundle with `config`; `era: 'modern'`: measured with a 2026-07-28 caller), peer-http (mcp-proxy library, HTTP->HTTP),
  * peer-cli (mcp-proxy CLI fronting the stdio variant of the same upstream), floor (the least a Node.js HTTP hop costs:
  * bench/servers/floor-proxy.mjs relays bytes, no MCP, no JSON, no governance).
  */
@@ -146,6 +146,8 @@ export const TARGETS = [
   { id: 'floor', label: '(e) floor: bare Node.js HTTP relay', kind: 'floor', auth: false, note: 'bench/servers/floor-proxy.mjs: body in, keep-alive POST upstream, body out; no MCP, no JSON parsing' },
   { id: 'passthrough', label: '(b) proxy pass-through', kind: 'proxy', config: passthroughConfig, auth: false, note: 'identity none, access control off, stages off, audit sink none' },
   { id: 'full', label: '(c) proxy full pipeline', kind: 'proxy', config: fullConfig, auth: true, note: 'JWT (oauth2-mock-server), Cedar, sanitize, tokenize, redact, audit' },
+  { id: 'passthrough-modern', label: '(b2) proxy pass-through, 2026-07-28 caller', kind: 'proxy', config: passthroughConfig, auth: false, era: 'modern', note: 'as (b), the caller speaks 2026-07-28 (envelope in _meta, Mcp-* headers checked); the upstream as in (b)' },
+  { id: 'full-modern', label: '(c2) proxy full pipeline, 2026-07-28 caller', kind: 'proxy', config: fullConfig, auth: true, era: 'modern', note: 'as (c), the caller speaks 2026-07-28' },
   { id: 'full-stdout', label: "(c') proxy full pipeline, audit to stdout", kind: 'proxy', config: fullStdoutConfig, auth: true, note: 'as (c), audit records written to stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint' },
   { id: 'peer', label: '(d) peer mcp-proxy (HTTP->HTTP)', kind: 'peer-http', auth: false, note: 'mcp-proxy library API, stateless, pass-through' },
   { id: 'peer-cli', label: "(d') peer mcp-proxy CLI (stdio upstream)", kind: 'peer-cli', auth: false, note: 'mcp-proxy CLI --stateless fronting the stdio variant of the upstream' },
