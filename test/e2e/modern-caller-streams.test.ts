@@ -20,6 +20,8 @@ const cancelled: string[] = [];
 let grown = 0;
 
 interface Frame {
+  readonly jsonrpc?: string;
+  readonly id?: string | number;
   readonly method?: string;
   readonly params?: Record<string, unknown>;
   readonly result?: Record<string, unknown>;
@@ -204,4 +206,19 @@ test('an upstream tool list change reaches the listen streams that asked for too
   } finally {
     ac.abort();
   }
+});
+
+// Last: it stops the proxy.
+test('at shutdown an open subscription ends gracefully: the listen request completes, then the stream closes', async () => {
+  const ac = new AbortController();
+  const frames = await listen('sub-end', { toolsListChanged: true }, ac);
+  const code = await proxy.stop();
+  await waitFor(() => frames.length > 1, { what: 'the completion of the listen request' });
+  expect(frames.at(-1)).toEqual({
+    jsonrpc: '2.0',
+    id: 'sub-end',
+    result: { resultType: 'complete', _meta: { 'io.modelcontextprotocol/subscriptionId': 'sub-end' } },
+  });
+  expect(code).toBe(0);
+  ac.abort();
 });
