@@ -8,7 +8,7 @@ import { modernHeaders, modernToolsCallBody, runLoad, toolsCallBody, post } from
 import { runPaced } from '../lib/paced.mjs';
 import { cpuMs, freePort, rssBytes } from '../lib/proc.mjs';
 import { median } from '../lib/stats.mjs';
-import { startFloor, startPeerCli, startPeerHttp, startProxy } from '../lib/targets.mjs';
+import { startFloor, startPeerCli, startPeerHttp, startProxy, startUpstream } from '../lib/targets.mjs';
 import { governanceChecks } from './checks.mjs';
 import { crashSummary } from './footprint.mjs';
 
@@ -21,22 +21,34 @@ function childPids(pid) {
   }
 }
 
+/** The 2026-07-28 upstream (bench/servers/upstream-modern.mjs), started once per run when a target needs it. */
+function modernUpstream(ctx) {
+  ctx.upstreamModern ??= startUpstream({ era: 'modern' }).then((u) => {
+    ctx.cleanups?.push(() => u.stop());
+    return u;
+  });
+  return ctx.upstreamModern;
+}
+
 /** Starts one target; returns { id, label, url, headers, pids: { front, upstream }, stop }. */
 export async function startTarget(t, ctx) {
   const headers = { ...(t.auth ? { authorization: `Bearer ${ctx.env.idp.token}` } : {}), ...(t.era === 'modern' ? modernHeaders(SMALL_CALL.name) : {}) };
   // The tools/call every run of this target sends: a 2025 request, or the same call as a 2026-07-28 caller sends it.
   const body = t.era === 'modern' ? modernToolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments) : toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
   const common = { id: t.id, label: t.label, note: t.note ?? '', kind: t.kind, headers, body };
+  // Targets marked `upstream: 'modern'` talk to the 2026-07-28 upstream (started on first use), the others to the SDK v1 one.
+  const upstream = t.upstream === 'modern' ? await modernUpstream(ctx) : ctx.upstream;
   switch (t.kind) {
     case 'direct':
-      return { ...common, url: ctx.upstream.url, pids: { upstream: ctx.upstream.pid }, stop: async () => {} };
+      return { ...common, url: upstream.url, pids: { upstream: upstream.pid }, stop: async () => {} };
     case 'proxy': {
       const port = await freePort();
-      const p = await startProxy(ctx.env, t.config(ctx.env, port), { name: t.id });
+      const env = upstream === ctx.upstream ? ctx.env : { ...ctx.env, upstreamUrl: upstream.url };
+      const p = await startProxy(env, t.config(env, port), { name: t.id });
       // The loopback CloudWatch Logs endpoint the full pipeline ships audit records to runs on the same cores: its CPU
       // is measured too (the real service is remote).
       const audit = t.id === 'full' ? ctx.env.cloudwatch?.pid : undefined;
-      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
+      return { ...common, url: p.url, pids: { front: p.pid, upstream: upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
     }
     case 'floor': {
       const p = await startFloor(ctx.upstream.url);
