@@ -16,8 +16,6 @@ import { EraMismatchError } from './errors';
 import { LegacyLeg } from './legacy-leg';
 import { ModernLeg } from './modern-leg';
 
-export type ProtocolSetting = UpstreamConfig['protocol'];
-
 export interface LegFactory {
   legacy(): LegacyLeg;
   modern(): ModernLeg;
