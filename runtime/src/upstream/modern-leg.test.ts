@@ -5,7 +5,7 @@
  * annotations left out, -32020 answered by re-listing and retrying once, MRTR results and retries passed through
  * unchanged, cancellation by closing the exchange, and the modern list fields reaching discovery.
  */
-import { fromJsonSchema, inputRequired, McpServer } from '@modelcontextprotocol/server';
+import { fromJsonSchema, inputRequired, McpServer, Server } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { startModernUpstream, type ModernUpstream } from '../../../test/support/modern-upstream';
 import { upstreamSchema } from '../config/sections/proxy';
@@ -248,6 +248,37 @@ describe('modern leg: list changes on a subscriptions/listen stream', () => {
       await c.close();
       await up.close();
       jest.restoreAllMocks();
+    }
+  });
+});
+
+describe('modern leg: discovery pagination', () => {
+  test('tools/list pages are followed by cursor (SDK v2 low-level server, three pages); an invalid tool on page two is left out, the rest kept', async () => {
+    const pages: Record<string, { tools: Record<string, unknown>[]; nextCursor?: string }> = {
+      '': { tools: [{ name: 'a1', inputSchema: { type: 'object' } }, { name: 'a2', inputSchema: { type: 'object' } }], nextCursor: 'p2' },
+      p2: {
+        tools: [
+          { name: 'b1', inputSchema: { type: 'object', properties: { n: { type: 'number', 'x-mcp-header': 'N' } } } },
+          { name: 'b2', inputSchema: { type: 'object', properties: { r: { type: 'string', 'x-mcp-header': 'R' } } } },
+        ],
+        nextCursor: 'p3',
+      },
+      p3: { tools: [{ name: 'c1', inputSchema: { type: 'object' } }] },
+    };
+    const up = await startModernUpstream(() => {
+      const s = new Server({ name: 'paged', version: '1.0.0' }, { capabilities: { tools: {} } });
+      s.setRequestHandler('tools/list', async (req) => pages[req.params?.cursor ?? ''] as never);
+      return s as unknown as McpServer;
+    }, { legacy: 'reject' });
+    const c = new UpstreamClient(upstreamSchema.parse({ name: 'p', url: up.url, timeoutMs: 15_000 }), noneAuthenticator(), { log, clientInfo: { name: 'proxy-test', version: '1' } });
+    try {
+      const inv = await discover(c);
+      expect(c.era).toBe('modern');
+      expect(inv.tools.map((t) => t.name)).toEqual(['a1', 'a2', 'b2', 'c1']);
+      expect(up.requests.filter((r) => r.body?.method === 'tools/list').map((r) => r.body?.params?.cursor ?? '')).toEqual(['', 'p2', 'p3']);
+    } finally {
+      await c.close();
+      await up.close();
     }
   });
 });
