@@ -147,6 +147,7 @@ describe('bad input on the modern leg: the binding status and code, and the prox
       -32602,
     ],
     ['an unknown resource', () => modern('resources/read', { uri: 'crm://nothing-here' }), 200, -32602],
+    ['a subscription filter that is not one', () => modern('subscriptions/listen', { notifications: { toolsListChanged: 'yes' } }), 200, -32602],
   ];
 
   test.each(cases)('%s', async (_label, make, status, code) => {
