@@ -158,7 +158,7 @@ try {
     }
   }
   results.meta.auditSink = cloudwatch ? 'cloudwatch (loopback endpoint)' : 'stdout (to /dev/null)';
-  const ctx = { opts, upstream, env: makeEnv({ upstreamUrl: upstream.url, idp, cloudwatch }) };
+  const ctx = { opts, upstream, cleanups, env: makeEnv({ upstreamUrl: upstream.url, idp, cloudwatch }) };
 
   if (opts.sections.has('throughput') || opts.sections.has('latency')) await section('hotpath', () => runHotPath(ctx, log));
   if (opts.sections.has('stages')) await section('stages', () => measureStages(ctx, log));

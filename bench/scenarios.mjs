@@ -137,7 +137,7 @@ export function proxyEnv(env) {
 
 /**
  * The side-by-side targets of the hot-path runs, in the order they are measured (interleaved per concurrency).
- * kind: direct (the upstream itself), proxy (our bundle with `config`), peer-http (mcp-proxy library, HTTP->HTTP),
+ * kind: direct (the upstream itself), proxy (our bundle with `config`; `era: 'modern'`: measured with a 2026-07-28 caller), peer-http (mcp-proxy library, HTTP->HTTP),
  * peer-cli (mcp-proxy CLI fronting the stdio variant of the same upstream), floor (the least a Node.js HTTP hop costs:
  * bench/servers/floor-proxy.mjs relays bytes, no MCP, no JSON, no governance).
  */
@@ -146,6 +146,11 @@ export const TARGETS = [
   { id: 'floor', label: '(e) floor: bare Node.js HTTP relay', kind: 'floor', auth: false, note: 'bench/servers/floor-proxy.mjs: body in, keep-alive POST upstream, body out; no MCP, no JSON parsing' },
   { id: 'passthrough', label: '(b) proxy pass-through', kind: 'proxy', config: passthroughConfig, auth: false, note: 'identity none, access control off, stages off, audit sink none' },
   { id: 'full', label: '(c) proxy full pipeline', kind: 'proxy', config: fullConfig, auth: true, note: 'JWT (oauth2-mock-server), Cedar, sanitize, tokenize, redact, audit' },
+  { id: 'passthrough-modern', label: '(b2) proxy pass-through, 2026-07-28 caller', kind: 'proxy', config: passthroughConfig, auth: false, era: 'modern', note: 'as (b), the caller speaks 2026-07-28 (envelope in _meta, Mcp-* headers checked); the upstream as in (b)' },
+  { id: 'full-modern', label: '(c2) proxy full pipeline, 2026-07-28 caller', kind: 'proxy', config: fullConfig, auth: true, era: 'modern', note: 'as (c), the caller speaks 2026-07-28' },
+  { id: 'direct-modern', label: '(a3) modern upstream direct', kind: 'direct', auth: false, era: 'modern', upstream: 'modern', note: 'bench/servers/upstream-modern.mjs: the same tools on the SDK v2 server, 2026-07-28 only; the reference for (b3) and (b4)' },
+  { id: 'passthrough-upstream-modern', label: '(b3) proxy pass-through, 2025 caller, 2026-07-28 upstream', kind: 'proxy', config: passthroughConfig, auth: false, upstream: 'modern', note: 'as (b), the upstream is (a3): the proxy found its era with server/discover and speaks 2026-07-28 to it' },
+  { id: 'passthrough-both-modern', label: '(b4) proxy pass-through, 2026-07-28 caller and upstream', kind: 'proxy', config: passthroughConfig, auth: false, era: 'modern', upstream: 'modern', note: 'as (b3), the caller speaks 2026-07-28 too' },
   { id: 'full-stdout', label: "(c') proxy full pipeline, audit to stdout", kind: 'proxy', config: fullStdoutConfig, auth: true, note: 'as (c), audit records written to stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint' },
   { id: 'peer', label: '(d) peer mcp-proxy (HTTP->HTTP)', kind: 'peer-http', auth: false, note: 'mcp-proxy library API, stateless, pass-through' },
   { id: 'peer-cli', label: "(d') peer mcp-proxy CLI (stdio upstream)", kind: 'peer-cli', auth: false, note: 'mcp-proxy CLI --stateless fronting the stdio variant of the upstream' },

@@ -3,7 +3,7 @@ export { McpGovernanceProxy, NamingMode, LogLevel } from './mcp-governance-proxy
 export type { McpGovernanceProxyProps, NamingOptions } from './mcp-governance-proxy';
 export { InboundAuth, JwtAlgorithm, JwtTokenType } from './inbound-auth';
 export type { CognitoInboundAuthOptions, ExistingCognitoInboundAuthOptions, OidcInboundAuthOptions } from './inbound-auth';
-export { Upstream } from './upstream';
+export { Upstream, UpstreamProtocol } from './upstream';
 export type { UpstreamOptions, NamedUpstreamOptions, RuntimeUpstreamOptions, GatewayUpstreamAttributes } from './upstream';
 export { UpstreamAuth, ClientAuthMethod } from './upstream-auth';
 export type {

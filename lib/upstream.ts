@@ -5,6 +5,19 @@ import * as perms from './perms';
 import { sid, type ProxyBindContext } from './private/bind-context';
 import { UpstreamAuth } from './upstream-auth';
 
+/** The MCP protocol era the proxy speaks to an upstream. */
+export enum UpstreamProtocol {
+  /**
+   * Probe with `server/discover`; fall back to `initialize` when the upstream refuses it without a modern error (the
+   * MCP versioning rules). The answer is remembered and probed again when it stops holding.
+   */
+  AUTO = 'auto',
+  /** The initialize-era revisions (2024-11-05 to 2025-11-25: `initialize`, `Mcp-Session-Id`) only, without a probe. */
+  LEGACY = 'legacy',
+  /** Revision 2026-07-28 (stateless) only: an upstream that does not speak it is reported unavailable. */
+  MODERN = 'modern',
+}
+
 /** Options every upstream takes. */
 export interface UpstreamOptions {
   /**
@@ -27,6 +40,12 @@ export interface UpstreamOptions {
    * @default - none
    */
   readonly headers?: { [name: string]: string };
+  /**
+   * The MCP protocol era to speak to the upstream. Pin it only when the probe is unwanted (an extra request per
+   * upstream at start-up and after the upstream changes era) or to refuse an upstream that does not speak 2026-07-28.
+   * @default UpstreamProtocol.AUTO
+   */
+  readonly protocol?: UpstreamProtocol;
 }
 
 /** Options for upstreams whose name can be derived. */
@@ -132,6 +151,7 @@ function render(o: UpstreamOptions, name: string, url: string, kind: string, def
       ...(o.prefix !== undefined ? { prefix: o.prefix } : {}),
       timeoutMs,
       ...(o.headers && Object.keys(o.headers).length > 0 ? { headers: { ...o.headers } } : {}),
+      ...(o.protocol !== undefined && o.protocol !== UpstreamProtocol.AUTO ? { protocol: o.protocol } : {}),
       auth: auth.config,
     },
     kind,

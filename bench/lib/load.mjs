@@ -13,6 +13,25 @@ export function toolsCallBody(name, args, id = 1) {
   return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
 }
 
+/**
+ * One tools/call as a 2026-07-28 (modern) caller sends it: the per-request envelope in `_meta`, and the headers the
+ * Streamable HTTP binding requires (MCP-Protocol-Version, Mcp-Method, Mcp-Name) in `modernHeaders`.
+ */
+const MODERN_META = { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientCapabilities': {} };
+
+export function modernToolsCallBody(name, args, id = 1) {
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args, _meta: MODERN_META } });
+}
+
+export function modernToolsListBody(id = 1) {
+  return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: { _meta: MODERN_META } });
+}
+
+/** The modern request headers of a tools/call of `toolName`, or of a request without a target (`toolName` undefined). */
+export function modernHeaders(toolName, method = 'tools/call') {
+  return { 'mcp-protocol-version': '2026-07-28', 'mcp-method': method, ...(toolName === undefined ? {} : { 'mcp-name': toolName }) };
+}
+
 export function toolsListBody(id = 1) {
   return JSON.stringify({ jsonrpc: '2.0', id, method: 'tools/list', params: {} });
 }

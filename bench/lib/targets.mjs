@@ -19,11 +19,14 @@ export const BUNDLE = process.env.PROXY_BUNDLE ?? `${ROOT}assets/runtime/index.j
 const SERVERS = `${ROOT}bench/servers/`;
 const CW_HELPER = `${ROOT}test/support/cloudwatch-logs-endpoint.ts`;
 
-/** Starts the SDK upstream (HTTP, stateless) with a catalog of `tools` tools. */
-export async function startUpstream({ tools = 3 } = {}) {
+/**
+ * Starts the SDK upstream (HTTP, stateless) with a catalog of `tools` tools: the SDK v1 server (legacy, 2025
+ * revisions), or with `era: 'modern'` the SDK v2 server answering 2026-07-28 only (servers/upstream-modern.mjs).
+ */
+export async function startUpstream({ tools = 3, era = 'legacy' } = {}) {
   const h = await startNode({
-    name: 'upstream',
-    args: [`${SERVERS}upstream.mjs`, '--tools', String(tools)],
+    name: era === 'modern' ? 'upstream-modern' : 'upstream',
+    args: [`${SERVERS}${era === 'modern' ? 'upstream-modern.mjs' : 'upstream.mjs'}`, '--tools', String(tools)],
     isReady: (line, stream) => (stream === 'stdout' ? jsonLine(line)?.url : undefined),
     timeoutMs: 30_000,
   });

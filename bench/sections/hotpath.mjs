@@ -4,11 +4,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { SMALL_CALL, TARGETS } from '../scenarios.mjs';
-import { runLoad, toolsCallBody, post } from '../lib/load.mjs';
+import { modernHeaders, modernToolsCallBody, runLoad, toolsCallBody, post } from '../lib/load.mjs';
 import { runPaced } from '../lib/paced.mjs';
 import { cpuMs, freePort, rssBytes } from '../lib/proc.mjs';
 import { median } from '../lib/stats.mjs';
-import { startFloor, startPeerCli, startPeerHttp, startProxy } from '../lib/targets.mjs';
+import { startFloor, startPeerCli, startPeerHttp, startProxy, startUpstream } from '../lib/targets.mjs';
 import { governanceChecks } from './checks.mjs';
 import { crashSummary } from './footprint.mjs';
 
@@ -21,20 +21,34 @@ function childPids(pid) {
   }
 }
 
+/** The 2026-07-28 upstream (bench/servers/upstream-modern.mjs), started once per run when a target needs it. */
+function modernUpstream(ctx) {
+  ctx.upstreamModern ??= startUpstream({ era: 'modern' }).then((u) => {
+    ctx.cleanups?.push(() => u.stop());
+    return u;
+  });
+  return ctx.upstreamModern;
+}
+
 /** Starts one target; returns { id, label, url, headers, pids: { front, upstream }, stop }. */
 export async function startTarget(t, ctx) {
-  const headers = t.auth ? { authorization: `Bearer ${ctx.env.idp.token}` } : {};
-  const common = { id: t.id, label: t.label, note: t.note ?? '', kind: t.kind, headers };
+  const headers = { ...(t.auth ? { authorization: `Bearer ${ctx.env.idp.token}` } : {}), ...(t.era === 'modern' ? modernHeaders(SMALL_CALL.name) : {}) };
+  // The tools/call every run of this target sends: a 2025 request, or the same call as a 2026-07-28 caller sends it.
+  const body = t.era === 'modern' ? modernToolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments) : toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
+  const common = { id: t.id, label: t.label, note: t.note ?? '', kind: t.kind, headers, body };
+  // Targets marked `upstream: 'modern'` talk to the 2026-07-28 upstream (started on first use), the others to the SDK v1 one.
+  const upstream = t.upstream === 'modern' ? await modernUpstream(ctx) : ctx.upstream;
   switch (t.kind) {
     case 'direct':
-      return { ...common, url: ctx.upstream.url, pids: { upstream: ctx.upstream.pid }, stop: async () => {} };
+      return { ...common, url: upstream.url, pids: { upstream: upstream.pid }, stop: async () => {} };
     case 'proxy': {
       const port = await freePort();
-      const p = await startProxy(ctx.env, t.config(ctx.env, port), { name: t.id });
+      const env = upstream === ctx.upstream ? ctx.env : { ...ctx.env, upstreamUrl: upstream.url };
+      const p = await startProxy(env, t.config(env, port), { name: t.id });
       // The loopback CloudWatch Logs endpoint the full pipeline ships audit records to runs on the same cores: its CPU
       // is measured too (the real service is remote).
       const audit = t.id === 'full' ? ctx.env.cloudwatch?.pid : undefined;
-      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
+      return { ...common, url: p.url, pids: { front: p.pid, upstream: upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
     }
     case 'floor': {
       const p = await startFloor(ctx.upstream.url);
@@ -88,7 +102,6 @@ function cpuSnapshot(pids) {
 /** Throughput per concurrency and fixed-rate latency for every target. */
 export async function runHotPath(ctx, log) {
   const { opts } = ctx;
-  const body = toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
   const wanted = TARGETS.filter((t) => opts.targets.includes(t.id));
   const targets = [];
   const skipped = [];
@@ -97,7 +110,7 @@ export async function runHotPath(ctx, log) {
       const started = await startTarget(t, ctx);
       started.def = t;
       try {
-        started.probe = (await probe(started, body)).slice(0, 400);
+        started.probe = (await probe(started, started.body)).slice(0, 400);
         if (t.auth) {
           started.checks = await governanceChecks(started);
           for (const c of started.checks) log(`  ${t.id} check: ${c.ok ? 'ok  ' : 'FAIL'} ${c.check} (${c.detail})`);
@@ -124,7 +137,7 @@ export async function runHotPath(ctx, log) {
       for (const t of targets) {
         if (!(await ensureAlive(t, ctx, log))) continue;
         log(`  warm-up ${t.id} (${opts.warmupS}s)`);
-        await runLoad({ url: t.url, body, headers: t.headers, connections: 16, durationS: opts.warmupS });
+        await runLoad({ url: t.url, body: t.body, headers: t.headers, connections: 16, durationS: opts.warmupS });
       }
       for (const c of opts.concurrency) {
         const rounds = {};
@@ -133,7 +146,7 @@ export async function runHotPath(ctx, log) {
             if (!(await ensureAlive(t, ctx, log))) continue;
             const before = cpuSnapshot(t.pids);
             const gen0 = process.cpuUsage();
-            const run = await runLoad({ url: t.url, body, headers: t.headers, connections: c, durationS: opts.durationS });
+            const run = await runLoad({ url: t.url, body: t.body, headers: t.headers, connections: c, durationS: opts.durationS });
             const after = cpuSnapshot(t.pids);
             const gen = process.cpuUsage(gen0);
             run.cpuUsPerCall = {
@@ -169,7 +182,7 @@ export async function runHotPath(ctx, log) {
         if (!(await ensureAlive(t, ctx, log))) continue;
         const own = out.throughput[16]?.[t.id]?.rps ?? Infinity;
         const tRate = own / 2 < rate ? Math.max(16, Math.floor(own / 2)) : rate;
-        const run = await runPaced({ url: t.url, body, headers: t.headers, connections: 16, durationS: opts.latencyDurationS, rate: tRate });
+        const run = await runPaced({ url: t.url, body: t.body, headers: t.headers, connections: 16, durationS: opts.latencyDurationS, rate: tRate });
         out.latency[t.id] = { ...run, offeredRate: tRate, crashed: t.proc?.exited || undefined };
         log(`  fixed ${tRate}/s c=16 ${t.id}: p50 ${run.latencyMs.p50.toFixed(3)} ms, p99 ${run.latencyMs.p99.toFixed(3)} ms${run.failures ? `, ${run.failures} FAILED` : ''}`);
       }

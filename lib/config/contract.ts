@@ -57,6 +57,7 @@ export interface UpstreamConfig {
   readonly prefix?: string;
   readonly timeoutMs: number;
   readonly headers?: Record<string, string>;
+  readonly protocol?: 'auto' | 'legacy' | 'modern';
   readonly auth: UpstreamAuthConfig;
 }
 

@@ -8,8 +8,45 @@
 /** The newest protocol revision; offered to upstreams and answered to callers that ask for an unknown one. */
 export const LATEST_PROTOCOL_VERSION = '2025-11-25';
 
-/** Every protocol revision the proxy speaks (newest first). */
+/** Every initialize-era (legacy) protocol revision the proxy speaks (newest first). */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [LATEST_PROTOCOL_VERSION, '2025-06-18', '2025-03-26', '2024-11-05', '2024-10-07'];
+
+/** The newest stateless (modern) revision: every request carries its version and client capabilities in `_meta`. */
+export const MODERN_PROTOCOL_VERSION = '2026-07-28';
+
+/** Every modern protocol revision the proxy speaks (newest first). */
+export const MODERN_PROTOCOL_VERSIONS: readonly string[] = [MODERN_PROTOCOL_VERSION];
+
+/** Every revision of either era, newest first: `server/discover`'s supportedVersions and -32022's `supported`. */
+export const ALL_PROTOCOL_VERSIONS: readonly string[] = [...MODERN_PROTOCOL_VERSIONS, ...SUPPORTED_PROTOCOL_VERSIONS];
+
+/** The reserved `_meta` keys of the modern per-request envelope (basic/index, "_meta"). */
+export const META = {
+  protocolVersion: 'io.modelcontextprotocol/protocolVersion',
+  clientCapabilities: 'io.modelcontextprotocol/clientCapabilities',
+  clientInfo: 'io.modelcontextprotocol/clientInfo',
+  logLevel: 'io.modelcontextprotocol/logLevel',
+  serverInfo: 'io.modelcontextprotocol/serverInfo',
+  subscriptionId: 'io.modelcontextprotocol/subscriptionId',
+} as const;
+
+/** `_meta` keys reserved for MCP itself (second label `modelcontextprotocol` or `mcp`): never forwarded blindly. */
+export function isReservedMetaKey(key: string): boolean {
+  const slash = key.indexOf('/');
+  if (slash < 0) return false;
+  const labels = key.slice(0, slash).split('.');
+  return labels.length >= 2 && (labels[1] === 'modelcontextprotocol' || labels[1] === 'mcp');
+}
+
+/** Error codes the 2026-07-28 revision defines (HTTP 400 on Streamable HTTP). */
+export const ModernErrorCode = {
+  HeaderMismatch: -32020,
+  MissingRequiredClientCapability: -32021,
+  UnsupportedProtocolVersion: -32022,
+} as const;
+
+/** The syslog levels of MCP logging, least severe first. */
+export const LOG_LEVELS: readonly string[] = ['debug', 'info', 'notice', 'warning', 'error', 'critical', 'alert', 'emergency'];
 
 export type RpcId = string | number;
 

@@ -1,15 +1,18 @@
 /**
  * Writes test/conformance/RESULTS.md: the official MCP conformance suite's server scenarios, run against each
- * conformant upstream directly and through the proxy (the BUILT bundle) in front of it.
+ * conformant upstream directly and through the proxy (the BUILT bundle) in front of it, in both editions: 0.1.16
+ * (2025 revisions) and 0.2.0-alpha.12 (`--requirements 2026-07-28`, the required server scenarios).
  *   npx tsx test/conformance/run.ts      (build first: npm run build:runtime)
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServerEverything } from '../support/everything';
+import { startModernUpstream, type ModernUpstream } from '../support/modern-upstream';
 import { spawnProxy } from '../support/proxy';
 import { startSdkUpstream } from '../support/upstream';
+import { createModernReferenceServer } from './modern-reference-server';
 import { createReferenceServer } from './reference-server';
-import { compare, conformanceVersion, regressions, runConformance, type Comparison } from './suite';
+import { compare, conformanceVersion, MODERN_REQUIREMENTS, regressions, requiredServerScenarios, runConformance, type Comparison, type ScenarioResult } from './suite';
 
 const cell = (r?: { ok: boolean; passed: number; failed: number; warnings: number }) =>
   r ? `${r.ok ? 'pass' : '**fail**'} (${r.passed}✓ ${r.failed}✗${r.warnings ? ` ${r.warnings}⚠` : ''})` : 'n/a';
@@ -44,6 +47,52 @@ const WHY: Record<string, string> = {
   'resources-unsubscribe': 'as resources-subscribe.',
 };
 
+/**
+ * The 2026-07-28 edition: the modern reference upstream directly, through the proxy with the upstream's era probed
+ * (`protocol: auto`, which finds it modern), and through the proxy with the upstream pinned to the legacy era (a
+ * modern caller in front of a 2025 upstream: what needs bridging between the eras shows here).
+ */
+async function modernSection(): Promise<{ summary: string; section: string }> {
+  const required = requiredServerScenarios();
+  let up: ModernUpstream | undefined;
+  up = await startModernUpstream(() => createModernReferenceServer(() => up?.notify), { legacy: 'stateless', localhostOnly: true });
+  const columns: [string, ScenarioResult[]][] = [['upstream direct', await runConformance(up.url, { edition: '2026', only: required })]];
+  for (const [label, protocol] of [['through the proxy (upstream era probed: modern)', 'auto'], ['through the proxy (upstream pinned to legacy)', 'legacy']] as const) {
+    const proxy = await spawnProxy({ version: 1, upstreams: [{ name: 'reference', url: up.url, timeoutMs: 30_000, protocol }] }, { env: { MCP_PROXY_LOG_LEVEL: 'info' } });
+    columns.push([label, await runConformance(proxy.url, { edition: '2026', only: required })]);
+    await proxy.stop();
+  }
+  await up.close();
+  const lines = [`| scenario | ${columns.map(([l]) => l).join(' | ')} |`, `|---|${columns.map(() => '---|').join('')}`];
+  for (const name of required) lines.push(`| ${name} | ${columns.map(([, rs]) => cell(rs.find((r) => r.scenario === name))).join(' | ')} |`);
+  const passed = columns.map(([, rs]) => rs.filter((r) => r.ok).length);
+  lines.push(`| **required scenarios passed** | ${passed.map((n) => `**${n}/${required.length}**`).join(' | ')} |`);
+  const rows = compare(columns[0][1], columns[1][1]);
+  const reg = regressions(rows);
+  const legacyRows = compare(columns[0][1], columns[2][1]);
+  const failures = (rs: ScenarioResult[], who: string) => rs.filter((r) => !r.ok).map((r) => `- ${who} \`${r.scenario}\`: ${r.failures.join('; ').replace(/\|/g, '/').replace(/\n/g, ' ')}`);
+  const notes = [...failures(columns[0][1], 'upstream'), ...failures(columns[1][1], 'proxy'), ...failures(columns[2][1], 'proxy, legacy upstream')];
+  const summary = `- Modern reference upstream (test/conformance/modern-reference-server.ts), 0.2.0-alpha.12 required ${MODERN_REQUIREMENTS} server scenarios: ${passed[0]}/${required.length} directly, ${passed[1]}/${required.length} through the proxy (modern upstream), ${passed[2]}/${required.length} through the proxy with the upstream pinned to legacy; scenarios the upstream passes but the proxy (modern upstream) fails: ${reg.length ? reg.map((r) => r.scenario).join(', ') : 'none'}.`;
+  const section = `## ${MODERN_REQUIREMENTS}: modern reference upstream (test/conformance/modern-reference-server.ts)
+
+@modelcontextprotocol/conformance ${conformanceVersion('2026')} (npm alias \`conformance-next\`), \`server --requirements ${MODERN_REQUIREMENTS}\`, on Node 22
+(bench/lib/deploy-node.mjs); only the ${required.length} required server scenarios are tabled (the suite runs and reports its extension
+and pending scenarios too, unscored). The upstream is the SDK v2 server package (\`@modelcontextprotocol/server\`) behind its
+\`createMcpHandler\` (dual-era), localhost-only. The jest test \`test/conformance/conformance-2026.test.ts\` asserts the first two columns.
+The third column pins the proxy's upstream leg to the legacy era (\`protocol: legacy\`): a modern caller in front of a 2025 upstream.
+Multi round-trip requests (\`input-required-result-*\`) pass through between a modern caller and a modern upstream unchanged;
+bridging them to a legacy upstream's server-to-client requests is a separate piece of work, so they fail in that column
+(${legacyRows.filter((r) => r.upstream?.ok && !r.proxy?.ok).length} scenarios the upstream passes).
+
+${lines.join('\n')}
+
+Failures:
+
+${notes.length ? notes.join('\n') : '- none'}
+`;
+  return { summary, section };
+}
+
 async function main() {
   const sections: string[] = [];
   const summary: string[] = [];
@@ -70,6 +119,9 @@ async function main() {
     sections.push(`## ${title}\n\nThe upstream ${what}.\n\n${table(rows)}\n\n${reg.length ? `Why the proxy fails where the upstream passes:\n\n${why}\n\n` : ''}Failures:\n\n${notes(rows)}\n`);
   }
 
+  const modern = await modernSection();
+  summary.push(modern.summary);
+
   const md = `# MCP conformance: upstream directly vs. through the proxy
 
 Generated by \`npx tsx test/conformance/run.ts\` (after \`npm run build:runtime\`) on ${new Date().toISOString().slice(0, 10)} with
@@ -85,9 +137,11 @@ How the proxy differs by design (stateless, AgentCore contract):
   request-related notifications (progress, log messages) travel on the SSE response of the \`tools/call\` that caused them.
 - \`resources/subscribe\` is accepted for resources the caller may read, but no update notification is ever delivered.
 - Bound to 127.0.0.1, it validates Host/Origin (DNS-rebinding protection); bound to 0.0.0.0 (AgentCore) it does not.
+- A 2026-07-28 caller (the request's \`_meta\` carries its protocol version) is served by the modern leg, statelessly, on the
+  same endpoint; \`resources/subscribe\` is not a method there (404), and \`subscriptions/listen\` announces list changes only.
 
 ${sections.join('\n')}`;
-  writeFileSync(join(__dirname, 'RESULTS.md'), md);
+  writeFileSync(join(__dirname, 'RESULTS.md'), `${md}\n${modern.section}`);
   process.stdout.write(`${summary.join('\n')}\n`);
 }
 

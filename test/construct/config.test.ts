@@ -10,7 +10,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import {
   AccessAction, AccessRule, ControlCharacters, DenyPatternAction, Detector, InboundAuth, InjectionHeuristics, McpGovernanceProxy,
-  NamingMode, RedactionReplacement, Upstream, type McpGovernanceProxyProps,
+  NamingMode, RedactionReplacement, Upstream, UpstreamProtocol, type McpGovernanceProxyProps,
 } from '../../lib';
 import { ExistingOidcExampleStack } from '../../examples/existing-oidc';
 import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
@@ -29,7 +29,7 @@ const FULL: Partial<McpGovernanceProxyProps> = {
   inboundAuth: InboundAuth.oidc({ discoveryUrl: 'https://idp.example.com/.well-known/openid-configuration', allowedAudiences: ['api'], issuer: 'https://idp.example.com/', jwksUri: 'https://idp.example.com/keys' }),
   upstreams: [
     Upstream.url('docs', 'https://docs.example.com/mcp', { timeout: Duration.seconds(5), prefix: 'd' }),
-    Upstream.url('wiki', 'https://wiki.example.com/mcp'),
+    Upstream.url('wiki', 'https://wiki.example.com/mcp', { protocol: UpstreamProtocol.MODERN }),
   ],
   accessControl: {
     dryRun: true,
@@ -73,7 +73,7 @@ describe('the configuration document', () => {
     expect(doc.discovery).toEqual({ refreshIntervalMs: 60000 });
     expect(doc.upstreams).toEqual([
       { name: 'docs', url: 'https://docs.example.com/mcp', prefix: 'd', timeoutMs: 5000, auth: { type: 'none' } },
-      { name: 'wiki', url: 'https://wiki.example.com/mcp', timeoutMs: 30000, auth: { type: 'none' } },
+      { name: 'wiki', url: 'https://wiki.example.com/mcp', timeoutMs: 30000, protocol: 'modern', auth: { type: 'none' } },
     ]);
     expect(doc.identity).toEqual({
       mode: 'jwt',

@@ -54,6 +54,8 @@ export interface StartGovEnvOptions {
   readonly extraEnv?: NodeJS.ProcessEnv;
   /** Run a copy of the bundle folder outside the repository (see SpawnProxyOptions.standalone). */
   readonly standalone?: boolean;
+  /** The protocol era of each upstream (modern: a 2026-07-28-only SDK v2 server with the same tools). @default legacy */
+  readonly eras?: { readonly crm?: 'legacy' | 'modern'; readonly ops?: 'legacy' | 'modern' };
 }
 
 let nextId = 1;
@@ -64,9 +66,9 @@ export async function startGovEnv(opts: StartGovEnvOptions = {}): Promise<GovEnv
   try {
     const idp = await startGovIdp();
     opened.push({ close: () => idp.stop() });
-    const crm = await startCrmUpstream();
+    const crm = await startCrmUpstream(opts.eras?.crm);
     opened.push(crm);
-    const ops = await startOpsUpstream();
+    const ops = await startOpsUpstream(opts.eras?.ops);
     opened.push(ops);
     const tokenizationKey = randomBytes(64).toString('hex');
     const config = governanceConfig({

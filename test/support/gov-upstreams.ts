@@ -8,11 +8,14 @@
  *   ops  read_file (read-only), service_status (read-only), restart_service (destructive)
  *
  * Each upstream records every tools/call it receives (`calls`) and every HTTP request (`http.requests`, with the
- * headers), so a test asserts on the upstream's side what did and did not reach it.
+ * headers), so a test asserts on the upstream's side what did and did not reach it. Either can be started as a
+ * modern-only (2026-07-28) server instead, with the same tools and answers, built with the SDK v2 server package.
  */
 import type { IncomingHttpHeaders } from 'node:http';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { CallToolRequestSchema, ListToolsRequestSchema, McpError } from '@modelcontextprotocol/sdk/types.js';
+import { fromJsonSchema, McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
+import { startModernUpstream } from './modern-upstream';
 import { startSdkUpstream, type SdkUpstream } from './upstream';
 
 /** The PII the crm upstream returns for every customer (documented test values: example.com, 555-01xx, a test card). */
@@ -34,7 +37,9 @@ export interface RecordingUpstream {
   /** Every tools/call the MCP server handled, in order. */
   readonly calls: ReceivedCall[];
   /** Every HTTP request (headers and parsed JSON-RPC body). */
-  readonly http: SdkUpstream;
+  readonly http: Pick<SdkUpstream, 'url' | 'port' | 'requests' | 'close'>;
+  /** The protocol era the upstream speaks: legacy (SDK v1, initialize/session) or modern (SDK v2, 2026-07-28 only). */
+  readonly era: 'legacy' | 'modern';
   /** The upstream's own tool names. */
   readonly toolNames: readonly string[];
   /** Every JSON-RPC tools/call body that reached the upstream over HTTP (what an attacker-controlled upstream would see). */
@@ -152,9 +157,44 @@ function opsResult(name: string, args: Record<string, unknown>) {
   }
 }
 
-async function startRecording(name: 'crm' | 'ops', tools: readonly ToolDef[], answer: (n: string, a: Record<string, unknown>) => unknown): Promise<RecordingUpstream> {
+/** The same upstream as a modern-only server (SDK v2 `@modelcontextprotocol/server`, answers `initialize` with an error). */
+function modernFactory(name: string, tools: readonly ToolDef[], answer: (n: string, a: Record<string, unknown>) => unknown, calls: ReceivedCall[]) {
+  return () => {
+    const server = new ModernMcpServer({ name: `${name}-upstream`, version: '1.0.0' });
+    for (const t of tools) {
+      server.registerTool(t.name, { description: t.description, inputSchema: fromJsonSchema<Record<string, unknown>>(t.inputSchema as never), annotations: t.annotations }, async (args) => {
+        calls.push({ name: t.name, arguments: args });
+        return answer(t.name, args) as never;
+      });
+    }
+    return server;
+  };
+}
+
+async function startRecording(
+  name: 'crm' | 'ops',
+  tools: readonly ToolDef[],
+  answer: (n: string, a: Record<string, unknown>) => unknown,
+  era: 'legacy' | 'modern' = 'legacy',
+): Promise<RecordingUpstream> {
   const calls: ReceivedCall[] = [];
-  const factory = () => {
+  const http = era === 'modern' ? await startModernUpstream(modernFactory(name, tools, answer, calls), { legacy: 'reject' }) : await startSdkUpstream(legacyFactory(name, tools, answer, calls));
+  const bodies = () => http.requests.map((r) => r.body).filter((b) => (b as { method?: string } | undefined)?.method === 'tools/call');
+  return {
+    name,
+    url: http.url,
+    calls,
+    http,
+    era,
+    toolNames: tools.map((t) => t.name),
+    receivedCallBodies: bodies,
+    authorizations: () => http.requests.map((r) => headerOf(r.headers, 'authorization')).filter((h): h is string => h !== undefined),
+    close: () => http.close(),
+  };
+}
+
+function legacyFactory(name: string, tools: readonly ToolDef[], answer: (n: string, a: Record<string, unknown>) => unknown, calls: ReceivedCall[]) {
+  return () => {
     const server = new Server({ name: `${name}-upstream`, version: '1.0.0' }, { capabilities: { tools: {} } });
     server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: tools as never }));
     server.setRequestHandler(CallToolRequestSchema, async (req) => {
@@ -164,18 +204,6 @@ async function startRecording(name: 'crm' | 'ops', tools: readonly ToolDef[], an
     });
     return server;
   };
-  const http = await startSdkUpstream(factory);
-  const bodies = () => http.requests.map((r) => r.body).filter((b) => (b as { method?: string } | undefined)?.method === 'tools/call');
-  return {
-    name,
-    url: http.url,
-    calls,
-    http,
-    toolNames: tools.map((t) => t.name),
-    receivedCallBodies: bodies,
-    authorizations: () => http.requests.map((r) => headerOf(r.headers, 'authorization')).filter((h): h is string => h !== undefined),
-    close: () => http.close(),
-  };
 }
 
 function headerOf(h: IncomingHttpHeaders, name: string): string | undefined {
@@ -183,8 +211,8 @@ function headerOf(h: IncomingHttpHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v.join(',') : v;
 }
 
-export const startCrmUpstream = () => startRecording('crm', CRM_TOOLS, crmResult);
-export const startOpsUpstream = () => startRecording('ops', OPS_TOOLS, opsResult);
+export const startCrmUpstream = (era: 'legacy' | 'modern' = 'legacy') => startRecording('crm', CRM_TOOLS, crmResult, era);
+export const startOpsUpstream = (era: 'legacy' | 'modern' = 'legacy') => startRecording('ops', OPS_TOOLS, opsResult, era);
 
 export const CRM_TOOL_NAMES = CRM_TOOLS.map((t) => t.name);
 export const OPS_TOOL_NAMES = OPS_TOOLS.map((t) => t.name);

@@ -72,6 +72,8 @@ export interface RequestContext {
   readonly method: string;
   /** Inbound HTTP headers, lower-cased names. Stages must never log these. */
   readonly headers: Readonly<Record<string, string | undefined>>;
+  /** The protocol era and revision the caller spoke (audited). */
+  readonly protocol?: { readonly era: 'legacy' | 'modern'; readonly version: string };
   /** performance.now() when the request arrived. */
   readonly startedAt: number;
   /** Set by the identity stage. */

@@ -1,20 +1,24 @@
 /**
  * The HTTP front: AgentCore's MCP contract on one port.
- *   POST <path>        MCP Streamable HTTP, stateless (JSON response, or SSE when notifications must flow first)
+ *   POST <path>[/]     MCP Streamable HTTP, stateless (JSON response, or SSE when notifications must flow first); each
+ *                      POST is classified by its envelope (era.ts) and served by the legacy (2025) or modern (2026-07-28) leg
  *   GET|DELETE <path>  405 (no standalone SSE stream and no sessions in stateless mode)
  *   GET <healthPath>   health (see health.ts)
  * Body size is enforced before the body is read whole; every failure is a JSON-RPC error, never a hang.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { Logger } from '../log';
-import { ErrorCode, GovernanceError } from '../pipeline/errors';
+import { ErrorCode } from '../pipeline/errors';
 import { discardRest, readBody } from './body';
 import { healthReport, type HealthSource } from './health';
-import { classify, errorResponse, ParseErrorBody, resultResponse } from './jsonrpc';
+import { classifyEra } from './era';
+import { errorResponse, ParseErrorBody } from './jsonrpc';
+import type { RequestRunner, ServerLeg } from './leg';
+import { LegacyLeg } from './legacy-leg';
 import type { McpHandler } from './mcp-handler';
-import { ResponseChannel } from './response';
+import { ModernLeg, type ModernLegOptions } from './modern-leg';
+import { ResponseChannel, sendJson } from './response';
 
 export interface HttpServerOptions {
   readonly host: string;
@@ -25,8 +29,10 @@ export interface HttpServerOptions {
   readonly handler: McpHandler;
   readonly health: HealthSource;
   readonly log: Logger;
-  /** Settles when the initial discovery has run once; MCP requests other than initialize/ping wait for it. */
+  /** Settles when the initial discovery has run once; MCP requests other than initialize/ping/server/discover wait for it. */
   readonly ready: Promise<void>;
+  /** Settings of the modern (2026-07-28) leg. */
+  readonly modern?: Partial<Pick<ModernLegOptions, 'keepAliveMs'>>;
   /**
    * How long a client may take to send a request's headers, in ms; past it Node answers 408 and closes the connection
    * (slow-loris). Counted from the request's first byte, so time idle on a keep-alive connection between requests does
@@ -105,15 +111,6 @@ function flattenHeaders(req: IncomingMessage): Record<string, string | undefined
   return out;
 }
 
-function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
-  res.end(body);
-}
-
 export class ProxyHttpServer {
   readonly server: Server;
   private readonly requests = new Set<InFlightRequest>();
@@ -121,12 +118,17 @@ export class ProxyHttpServer {
   private shuttingDown = false;
   private isReady = false;
   private readonly rebindingProtection: boolean;
+  private readonly legacy: ServerLeg;
+  private readonly modern: ServerLeg;
 
   constructor(private readonly opts: HttpServerOptions) {
     this.rebindingProtection = isLoopbackBind(opts.host);
     opts.ready.then(() => {
       this.isReady = true;
     });
+    const pending = () => (this.isReady ? undefined : opts.ready);
+    this.legacy = new LegacyLeg({ handler: opts.handler, log: opts.log, pending });
+    this.modern = new ModernLeg({ ...opts.modern, handler: opts.handler, log: opts.log, pending });
     // Explicit bounds rather than Node's defaults, which differ between Node versions and can be disabled (0).
     const headersTimeout = opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS;
     const requestTimeout = opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
@@ -161,6 +163,7 @@ export class ProxyHttpServer {
    */
   async shutdown(graceMs: number): Promise<boolean> {
     this.shuttingDown = true;
+    this.modern.close?.();
     const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
     this.server.closeIdleConnections();
     const drained = await this.waitUntil(() => this.requests.size === 0, graceMs);
@@ -197,7 +200,8 @@ export class ProxyHttpServer {
   private route(req: IncomingMessage, res: ServerResponse): void {
     const q = req.url?.indexOf('?') ?? -1;
     const path = q >= 0 ? req.url!.slice(0, q) : req.url;
-    if (path === this.opts.path) {
+    // `<path>/` too: the AgentCore health check POSTs its JSON-RPC ping to `/mcp/`.
+    if (path === this.opts.path || path === `${this.opts.path}/`) {
       if (req.method === 'POST') {
         this.handlePost(req, res).catch((err) => {
           this.opts.log.error('unhandled error in request handling', { error: (err as Error)?.message });
@@ -241,11 +245,6 @@ export class ProxyHttpServer {
       sendJson(res, 403, errorResponse(null, -32000, 'Forbidden: Host/Origin is not localhost'));
       return;
     }
-    const pv = req.headers['mcp-protocol-version'];
-    if (typeof pv === 'string' && !SUPPORTED_PROTOCOL_VERSIONS.includes(pv)) {
-      sendJson(res, 400, errorResponse(null, ErrorCode.InvalidRequest, `Unsupported MCP-Protocol-Version: ${pv.slice(0, 40)}`));
-      return;
-    }
     const ct = req.headers['content-type'];
     if (!ct || !/^application\/json\s*(;|$)/i.test(ct)) {
       sendJson(res, 415, errorResponse(null, ErrorCode.InvalidRequest, 'Unsupported Media Type: Content-Type must be application/json'));
@@ -271,47 +270,29 @@ export class ProxyHttpServer {
       sendJson(res, 400, ParseErrorBody);
       return;
     }
-    const msg = classify(doc);
-    if (msg.type === 'invalid') {
-      sendJson(res, 400, errorResponse(msg.id, ErrorCode.InvalidRequest, `Invalid Request: ${msg.reason}`));
-      return;
-    }
     const headers = flattenHeaders(req);
-    if (msg.type === 'response') {
-      this.opts.handler.handleResponse(msg.message);
-      res.writeHead(202).end();
-      return;
-    }
-    if (msg.type === 'notification') {
-      this.opts.handler.handleNotification(msg.message, headers);
-      res.writeHead(202).end();
-      return;
-    }
-    const message = msg.message;
+    const leg = classifyEra(doc, headers) === 'modern' ? this.modern : this.legacy;
+    await leg.serve({ doc, headers, res }, this.run);
+  }
+
+  /** See RequestRunner: the request is aborted when the caller goes away, and answered by cutOff at shutdown. */
+  private readonly run: RequestRunner = async (id, x, work) => {
+    const { res } = x;
     const ac = new AbortController();
     const onClose = () => {
       if (!res.writableFinished) ac.abort();
     };
     res.once('close', onClose);
-    const accept = req.headers.accept ?? '';
+    const accept = x.headers.accept ?? '';
     const channel = new ResponseChannel(res, accept.includes('text/event-stream') || accept.includes('*/*'));
-    const entry: InFlightRequest = { id: message.id, res, channel, abort: ac };
+    const entry: InFlightRequest = { id, res, channel, abort: ac };
     this.requests.add(entry);
     try {
-      if (!this.isReady && message.method !== 'initialize' && message.method !== 'ping') await this.opts.ready;
-      const result = await this.opts.handler.handle({ message, headers, signal: ac.signal, cancel: () => ac.abort(), channel });
-      channel.finish(resultResponse(message.id, result));
-    } catch (err) {
-      if (!channel.closed) channel.finish(this.errorBody(message.id, err));
+      await work({ signal: ac.signal, cancel: () => ac.abort(), channel });
     } finally {
       this.requests.delete(entry);
       this.lastActivity = Date.now();
     }
-  }
-
-  private errorBody(id: string | number, err: unknown): string {
-    if (err instanceof GovernanceError) return errorResponse(id, err.code, err.message, err.data);
-    this.opts.log.error('internal error', { error: err instanceof Error ? err.message.slice(0, 200) : 'unknown' });
-    return errorResponse(id, ErrorCode.InternalError, 'Internal error');
-  }
+  };
 }
+

@@ -10,15 +10,23 @@ import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pi
 import { ErrorCode, GovernanceError, targetNotFound } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
-import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
-import type { InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { isReservedMetaKey, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
+import type { CallerProtocol, InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { CallerRelays, missingCapability, notificationSink, refuseRelay } from './caller-streams';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
+
+/** The lists whose change a subscription stream can announce. */
+export type ChangedList = 'tools' | 'resources' | 'prompts';
 
 /** What the handler needs from the upstream layer (UpstreamManager implements it). */
 export interface UpstreamRouter {
   readonly catalog: Catalog;
   forward(target: CatalogEntry, method: string, params: Record<string, unknown>, opts?: UpstreamRequestOptions): Promise<JsonResult>;
+  /** The capabilities each reachable upstream declared; what the proxy advertises is derived from them. */
+  upstreamCapabilities?(): readonly Record<string, unknown>[];
+  /** Registers a listener for catalog changes (after a discovery that changed a list); returns its removal. */
+  onCatalogChange?(listener: (lists: readonly ChangedList[]) => void): () => void;
 }
 
 export interface InboundRequest {
@@ -30,6 +38,16 @@ export interface InboundRequest {
   /** Fires `signal`: how a notifications/cancelled from the caller cancels this request. */
   readonly cancel: () => void;
   readonly channel: ResponseChannel;
+  /**
+   * The caller's era, protocol version and declared client capabilities, as the server leg classified them; for a
+   * modern caller also its `io.modelcontextprotocol/logLevel` (the least severe upstream log message relayed to it).
+   */
+  readonly caller: CallerProtocol;
+  /**
+   * Checks a call against its target once access control has allowed it (so a refusal reveals nothing about targets
+   * the caller may not see), with the arguments as the caller sent them. The modern leg checks `Mcp-Param-*` here.
+   */
+  readonly verifyCall?: (target: CatalogEntry, args: Record<string, unknown> | undefined) => void;
 }
 
 export interface McpHandlerOptions {
@@ -97,16 +115,19 @@ interface ParsedCall {
   readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
 }
 
-interface PendingRelay {
-  resolve(result: Record<string, unknown>): void;
-  reject(err: Error): void;
+/** A modern caller's multi round-trip retry fields (basic/patterns/mrtr), when present. */
+function mrtrRetry(params: Params): Params | undefined {
+  const out: Params = {};
+  if (params.inputResponses !== undefined) out.inputResponses = params.inputResponses;
+  if (params.requestState !== undefined) out.requestState = params.requestState;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export class McpHandler {
   /** Requests that notifications/cancelled may cancel, by inflightKey. */
   private readonly inflight = new Map<string, () => void>();
-  /** Server->client requests relayed to callers, by the unguessable id the proxy gave them. */
-  private readonly relayed = new Map<string, PendingRelay>();
+  /** Server->client requests relayed to legacy callers. */
+  private readonly relays = new CallerRelays();
 
   constructor(private readonly opts: McpHandlerOptions) {}
 
@@ -120,43 +141,7 @@ export class McpHandler {
 
   /** A caller's answer to a relayed server->client request. Unknown ids are ignored. */
   handleResponse(message: JsonRpcResponse): void {
-    if (typeof message.id !== 'string') return;
-    const pending = this.relayed.get(message.id);
-    if (!pending) return;
-    this.relayed.delete(message.id);
-    if (message.error) pending.reject(new RpcError(message.error.code, message.error.message, message.error.data));
-    else pending.resolve(message.result ?? {});
-  }
-
-  /** Sends a server->client request to the caller over its SSE response and waits for the answer (bounded by `signal`). */
-  private relay(channel: ResponseChannel, request: { method: string; params?: Record<string, unknown> }, signal: AbortSignal): Promise<Record<string, unknown>> {
-    if (signal.aborted) return Promise.reject(new RpcError(-32603, 'Request cancelled'));
-    const id = `relay-${randomUUID()}`;
-    return new Promise((resolve, reject) => {
-      const cleanup = () => {
-        this.relayed.delete(id);
-        signal.removeEventListener('abort', onAbort);
-      };
-      const onAbort = () => {
-        cleanup();
-        reject(new RpcError(-32603, 'Request cancelled'));
-      };
-      this.relayed.set(id, {
-        resolve: (r) => {
-          cleanup();
-          resolve(r);
-        },
-        reject: (e) => {
-          cleanup();
-          reject(e);
-        },
-      });
-      signal.addEventListener('abort', onAbort, { once: true });
-      if (!channel.request(id, request.method, request.params)) {
-        cleanup();
-        reject(new RpcError(-32601, `${request.method}: the client cannot receive server requests (no SSE)`));
-      }
-    });
+    this.relays.answer(message);
   }
 
   /** Handles one request; resolves with its result, rejects with GovernanceError (or anything, mapped by the caller). */
@@ -190,25 +175,54 @@ export class McpHandler {
     }
   }
 
+  get serverInfo(): { name: string; version: string } {
+    return this.opts.serverInfo;
+  }
+
+  get instructions(): string | undefined {
+    return this.opts.instructions;
+  }
+
+  get upstreams(): UpstreamRouter {
+    return this.opts.upstreams;
+  }
+
+  /**
+   * What the proxy advertises: tools, resources and prompts always (it serves their lists, empty or not);
+   * `completions` and `logging` only when some upstream declared them (the proxy has neither of its own). A modern
+   * caller is also told `listChanged` (subscriptions/listen announces catalog changes) when the upstream layer can
+   * report them.
+   */
+  capabilities(era: CallerProtocol['era']): Record<string, unknown> {
+    const declared = this.opts.upstreams.upstreamCapabilities?.() ?? [];
+    const any = (key: string) => declared.some((c) => c[key] !== undefined && c[key] !== null && typeof c[key] === 'object');
+    const listChanged = era === 'modern' && typeof this.opts.upstreams.onCatalogChange === 'function' ? { listChanged: true } : {};
+    const caps: Record<string, unknown> = { tools: { ...listChanged }, resources: { ...listChanged }, prompts: { ...listChanged } };
+    if (any('completions')) caps.completions = {};
+    if (any('logging')) caps.logging = {};
+    return caps;
+  }
+
   private initialize(params: Params): JsonResult {
     const requested = params.protocolVersion;
     if (typeof requested !== 'string') throw invalidParams('params.protocolVersion must be a string');
     const protocolVersion = SUPPORTED_PROTOCOL_VERSIONS.includes(requested) ? requested : LATEST_PROTOCOL_VERSION;
     const result: JsonResult = {
       protocolVersion,
-      capabilities: { tools: {}, resources: {}, prompts: {}, completions: {}, logging: {} },
+      capabilities: this.capabilities('legacy'),
       serverInfo: this.opts.serverInfo,
     };
     if (this.opts.instructions) result.instructions = this.opts.instructions;
     return result;
   }
 
-  private context(req: InboundRequest): RequestContext {
+  context(req: Pick<InboundRequest, 'message' | 'headers' | 'caller'>): RequestContext {
     return {
       requestId: randomUUID(),
       rpcId: req.message.id,
       method: req.message.method,
       headers: req.headers,
+      protocol: { era: req.caller.era, version: req.caller.protocolVersion },
       startedAt: performance.now(),
       actions: [],
       timings: { policyMs: 0, upstreamMs: 0 },
@@ -243,6 +257,18 @@ export class McpHandler {
     return this.opts.pipeline.call(ctx, 'resource', uri, async () => ({}));
   }
 
+  /**
+   * Governs a modern `subscriptions/listen`: the caller's identity is checked (and the request audited) as for a list,
+   * and of the resource URIs it asks updates for, only those of resources it may read are kept.
+   */
+  async authorizeListen(req: Pick<InboundRequest, 'message' | 'headers' | 'caller'>, uris: readonly string[]): Promise<string[]> {
+    const ctx = this.context(req);
+    const catalog = this.opts.upstreams.catalog;
+    const entries = uris.map((u) => catalog.resource(u)).filter((e): e is CatalogEntry => e !== undefined);
+    const visible = await this.opts.pipeline.list(ctx, entries);
+    return visible.map((e) => e.exposedName);
+  }
+
   /** Runs `fn` with the request's signal, registered so that the caller's notifications/cancelled fires it too. */
   private async tracked<T>(req: InboundRequest, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
     const key = inflightKey(req.headers, req.message.id);
@@ -269,27 +295,43 @@ export class McpHandler {
     const method = req.message.method;
     const meta = params._meta as Record<string, unknown> | undefined;
     const progressToken = meta?.progressToken;
+    // The proxy builds each upstream envelope itself (the upstream client, from `caller`): the caller's reserved
+    // `io.modelcontextprotocol/*` keys never travel on, nor does its progress token (the proxy uses its own upstream).
     let forwardMeta: Record<string, unknown> | undefined;
     if (meta) {
-      const { progressToken: _omit, ...rest } = meta;
+      const rest = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'progressToken' && !isReservedMetaKey(k)));
       if (Object.keys(rest).length > 0) forwardMeta = rest;
     }
+    // A modern caller's retry of a multi round-trip request: its answers and the upstream's state travel on unchanged.
+    const retry = req.caller.era === 'modern' ? mrtrRetry(params) : undefined;
     const channel = req.channel;
     const onprogress =
       progressToken === undefined
         ? undefined
         : (p: { progress: number; total?: number; message?: string }) =>
             channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } });
+    const missing: Record<string, unknown> = {};
     const scope: InboundCallScope = {
       auth: { workloadAccessToken: req.headers.workloadaccesstoken },
-      notify: (n) => channel.notify(n),
-      relay: (r, relaySignal) => this.relay(channel, r, relaySignal),
+      notify: notificationSink(req.caller, channel),
+      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relays.relay(channel, r, relaySignal) : (r) => refuseRelay(req.caller, r, missing),
     };
-    return this.opts.pipeline.call(ctx, call.kind, call.requested, (c) => {
+    const caller = req.caller;
+    return this.opts.pipeline.call(ctx, call.kind, call.requested, async (c) => {
       const t = c.target!;
+      req.verifyCall?.(t, call.args);
       const upstreamParams = call.build(t, c.arguments);
       if (forwardMeta) upstreamParams._meta = forwardMeta;
-      return this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope });
+      if (retry) Object.assign(upstreamParams, retry);
+      let answer: JsonResult;
+      try {
+        answer = await this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope, caller });
+      } catch (err) {
+        throw Object.keys(missing).length > 0 ? missingCapability(missing) : err;
+      }
+      // A legacy upstream asked this modern caller for something it did not declare: say so even if the upstream coped.
+      if (Object.keys(missing).length > 0) throw missingCapability(missing);
+      return answer;
     });
   }
 

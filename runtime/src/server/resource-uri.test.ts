@@ -16,6 +16,9 @@ import { Naming } from '../upstream/naming';
 import { parseConfig } from '../config/load';
 import type { ResponseChannel } from './response';
 import { McpHandler, type UpstreamRouter } from './mcp-handler';
+import type { CallerProtocol } from '../upstream/client';
+
+const LEGACY_CALLER: CallerProtocol = { era: 'legacy', protocolVersion: '2025-11-25', clientCapabilities: {} };
 
 const PUBLIC = 'res://host/public/';
 
@@ -76,6 +79,7 @@ describe('resources/read: the URI Cedar evaluates is the URI the upstream receiv
         signal: controller.signal,
         cancel: () => controller.abort(),
         channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
+        caller: LEGACY_CALLER,
       })) as JsonResult;
       return { result };
     } catch (err) {
@@ -211,6 +215,7 @@ describe('tools/call and prompts/get: names match by exact text; the upstream re
         signal: controller.signal,
         cancel: () => controller.abort(),
         channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
+        caller: LEGACY_CALLER,
       });
     } catch (err) {
       if (!(err instanceof GovernanceError)) throw err;

@@ -5,6 +5,16 @@
  */
 import type { ServerResponse } from 'node:http';
 
+/** Answers with one JSON body (or just ends a response whose headers already went out). */
+export function sendJson(res: ServerResponse, status: number, body: string, extra: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...extra });
+  res.end(body);
+}
+
 export class ResponseChannel {
   private streaming = false;
 
@@ -55,15 +65,17 @@ export class ResponseChannel {
    * Ends the exchange with the JSON-RPC response (`body` is its JSON text): the last event of the SSE stream if one was
    * started, else a JSON response. `close`: the server is about to close the connection (a call cut off at shutdown), so
    * a JSON response says `Connection: close` and the client does not reuse it; the end of a stream says enough.
+   * `status`: the HTTP status of a JSON response (the modern leg answers some errors with 400 or 404); a stream already
+   * started has answered 200.
    */
-  finish(body: string, close = false): void {
+  finish(body: string, close = false, status = 200): void {
     if (this.closed) return;
     if (this.streaming) {
       this.res.end(`event: message\ndata: ${body}\n\n`);
       return;
     }
     const headers = { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) };
-    this.res.writeHead(200, close ? { ...headers, connection: 'close' } : headers);
+    this.res.writeHead(status, close ? { ...headers, connection: 'close' } : headers);
     this.res.end(body);
   }
 }

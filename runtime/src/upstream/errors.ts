@@ -19,9 +19,34 @@ export class UpstreamHttpError extends Error {
     detail: string,
     /** A 404 to a request that carried our Mcp-Session-Id: the upstream forgot the session. */
     readonly sessionExpired = false,
+    /** The JSON-RPC error the body of a non-2xx response carried, if any (-32022 and friends travel this way). */
+    readonly rpc?: RpcError,
   ) {
     super(status > 0 ? `HTTP ${status}: ${detail}` : detail);
     this.name = 'UpstreamHttpError';
+  }
+}
+
+/** The upstream named the protocol versions it supports, and the proxy speaks none of them. */
+export class NoCommonVersionError extends Error {
+  constructor(readonly supported: readonly string[]) {
+    super(`the upstream supports none of the proxy's protocol versions (it names ${supported.slice(0, 5).join(', ').slice(0, 120) || 'none'})`);
+    this.name = 'NoCommonVersionError';
+  }
+}
+
+/**
+ * The upstream answered in a way that says it speaks the other protocol era than the one the client assumed (a
+ * modern request refused without a modern error, or `initialize` refused with one). The client re-probes.
+ */
+export class EraMismatchError extends Error {
+  constructor(
+    /** The era the answer points to. */
+    readonly era: 'legacy' | 'modern',
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'EraMismatchError';
   }
 }
 
@@ -72,6 +97,12 @@ export function toUpstreamError(upstream: string, err: unknown, timeoutMs: numbe
   if (err instanceof ConnectionClosedError) {
     return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" closed the connection`, 'upstream_unavailable');
   }
+  if (err instanceof NoCommonVersionError) {
+    return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}": ${err.message}`, 'upstream_unavailable');
+  }
+  if (err instanceof EraMismatchError) {
+    return new GovernanceError(ErrorCode.UpstreamUnavailable, `Upstream "${upstream}" does not speak the protocol era it was probed as`, 'upstream_unavailable');
+  }
   if (err instanceof UpstreamHttpError) {
     if (err.status === 401 || err.status === 403) {
       return new GovernanceError(ErrorCode.UpstreamAuthFailed, `Upstream "${upstream}" refused the proxy's credentials (HTTP ${err.status})`, 'upstream_auth');
@@ -86,7 +117,10 @@ export function toUpstreamError(upstream: string, err: unknown, timeoutMs: numbe
 export function describeFailure(err: unknown): string {
   if (err instanceof GovernanceError) return err.message;
   if (err instanceof RpcError) return `MCP error ${err.code}: ${err.message}`.slice(0, 200);
-  if (err instanceof UpstreamHttpError) return err.status > 0 ? `HTTP ${err.status}` : err.message.slice(0, 200);
+  if (err instanceof UpstreamHttpError) {
+    const rpc = err.rpc ? ` (MCP error ${err.rpc.code}: ${err.rpc.message.slice(0, 120)})` : '';
+    return err.status > 0 ? `HTTP ${err.status}${rpc}` : err.message.slice(0, 200);
+  }
   if (err instanceof Error) {
     const cause = (err as { cause?: { code?: string } }).cause;
     const code = (err as { code?: string }).code ?? cause?.code;

@@ -14,6 +14,9 @@ const AGENTS = {
   'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
 } as const;
 
+/** How many stale pooled sockets one request may meet before its failure counts (see send). */
+const MAX_STALE_RETRIES = 8;
+
 /** What an outgoing request's headers offer the authenticators: the part of WHATWG Headers they use. */
 export interface HeaderBag {
   get(name: string): string | null;
@@ -84,15 +87,17 @@ export interface HttpRequest {
 /** Sends the request; resolves with the response as soon as its headers arrived. */
 export function exchange(req: HttpRequest): Promise<IncomingMessage> {
   const headers = req.body === undefined ? req.headers : { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) };
-  return send(req, headers, false);
+  return send(req, headers, 0);
 }
 
 /**
  * A keep-alive socket the upstream closed while idle can be picked for reuse at the same moment (the classic keep-alive
- * race): the request then fails with ECONNRESET before any response. That case, and only that one, is retried once on
- * a fresh socket, as Node's http documentation recommends (`req.reusedSocket`).
+ * race): the request then fails with ECONNRESET before any response. That case, and only that one, is retried on
+ * another socket, as Node's http documentation recommends (`req.reusedSocket`). An upstream that restarted leaves
+ * every pooled socket stale, so the retry repeats while the failing socket was a reused one (a fresh socket that fails
+ * is an answer), at most MAX_STALE_RETRIES times.
  */
-function send(req: HttpRequest, headers: Record<string, string>, retried: boolean): Promise<IncomingMessage> {
+function send(req: HttpRequest, headers: Record<string, string>, retries: number): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const target = req.url;
     const mod = target.protocol === 'https:' ? https : http;
@@ -113,8 +118,8 @@ function send(req: HttpRequest, headers: Record<string, string>, retried: boolea
       out.once('close', () => signal.removeEventListener('abort', onAbort));
     }
     out.once('error', (err: NodeJS.ErrnoException) => {
-      if (!retried && out.reusedSocket && err.code === 'ECONNRESET' && !req.signal?.aborted) {
-        resolve(send(req, headers, true));
+      if (retries < MAX_STALE_RETRIES && out.reusedSocket && err.code === 'ECONNRESET' && !req.signal?.aborted) {
+        resolve(send(req, headers, retries + 1));
         return;
       }
       reject(err);

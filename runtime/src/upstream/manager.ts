@@ -17,6 +17,9 @@ import { exposeResultUris } from './rewrite';
 
 export type UpstreamState = 'starting' | 'healthy' | 'degraded';
 
+/** A catalog list that changed. */
+export type CatalogChange = 'tools' | 'resources' | 'prompts';
+
 /** One upstream's health, as /ping and the logs report it (never URLs with credentials, never tokens). */
 export interface UpstreamStatus {
   readonly name: string;
@@ -61,6 +64,9 @@ export class UpstreamManager {
   private refreshTimer?: NodeJS.Timeout;
   private closed = false;
   private collisionKey = '';
+  private readonly catalogListeners = new Set<(lists: readonly CatalogChange[]) => void>();
+  /** Lists an upstream said changed (list_changed) since the last rebuild: reported even when the definitions compare equal. */
+  private readonly announced = new Set<CatalogChange>();
 
   constructor(
     private readonly config: ProxyConfig,
@@ -121,6 +127,25 @@ export class UpstreamManager {
         nextRetryAt: s.nextRetryAt ? new Date(s.nextRetryAt).toISOString() : undefined,
       };
     });
+  }
+
+  /** Capabilities each healthy upstream declared (initialize result or server/discover), in configuration order. */
+  upstreamCapabilities(): readonly Record<string, unknown>[] {
+    const out: Record<string, unknown>[] = [];
+    for (const s of this.slots.values()) {
+      const caps = s.client.capabilities;
+      if (s.state === 'healthy' && caps) out.push(caps);
+    }
+    return out;
+  }
+
+  /**
+   * Registers a listener for catalog changes (after a rebuild that changed a list, or that follows an upstream's
+   * list_changed for that list); returns the function that unregisters it.
+   */
+  onCatalogChange(listener: (lists: readonly CatalogChange[]) => void): () => void {
+    this.catalogListeners.add(listener);
+    return () => this.catalogListeners.delete(listener);
   }
 
   /** Names excluded from the current catalog because two upstreams expose them. */
@@ -218,6 +243,7 @@ export class UpstreamManager {
     const slot = this.slots.get(name);
     if (!slot || this.closed) return;
     this.log.info('upstream list changed', { upstream: name, list: kind });
+    if (kind === 'tools' || kind === 'resources' || kind === 'prompts') this.announced.add(kind);
     if (slot.listChangedTimer) clearTimeout(slot.listChangedTimer);
     slot.listChangedTimer = setTimeout(() => {
       slot.listChangedTimer = undefined;
@@ -230,6 +256,7 @@ export class UpstreamManager {
   private rebuild(): void {
     const inventories = [...this.slots.entries()].map(([name, s]) => [name, s.inventory ?? EMPTY_INVENTORY] as const);
     const next = Catalog.build(inventories, this.naming);
+    this.announceChanges(this.current, next);
     const key = JSON.stringify(next.collisions);
     if (key !== this.collisionKey) {
       this.collisionKey = key;
@@ -238,5 +265,25 @@ export class UpstreamManager {
       }
     }
     this.current = next;
+  }
+
+  /** Tells the catalog listeners which lists differ between `prev` and `next` (or were announced by an upstream). */
+  private announceChanges(prev: Catalog, next: Catalog): void {
+    const changed = new Set(this.announced);
+    this.announced.clear();
+    if (this.catalogListeners.size === 0) return;
+    const key = (entries: readonly { exposedName: string; definition: unknown }[]) => JSON.stringify(entries.map((e) => [e.exposedName, e.definition]));
+    if (key(prev.tools) !== key(next.tools)) changed.add('tools');
+    if (key(prev.resources) !== key(next.resources) || key(prev.resourceTemplates) !== key(next.resourceTemplates)) changed.add('resources');
+    if (key(prev.prompts) !== key(next.prompts)) changed.add('prompts');
+    if (changed.size === 0) return;
+    const lists = [...changed];
+    for (const listener of this.catalogListeners) {
+      try {
+        listener(lists);
+      } catch (err) {
+        this.log.warn('catalog change listener failed', { error: (err as Error).message.slice(0, 200) });
+      }
+    }
   }
 }

@@ -54,6 +54,14 @@ export const upstreamSchema = z
     /** Static headers sent to the upstream (never secrets: use auth for those). */
     headers: z.record(z.string(), z.string()).default({}),
     auth: upstreamAuthSchema.default({ type: 'none' }),
+    /**
+     * The MCP protocol era this upstream speaks. `auto` (default): probe with `server/discover` and fall back to
+     * `initialize` when the upstream refuses it without a modern error (the MCP versioning rules), remember the
+     * answer and probe again when it stops holding. `legacy`: the initialize-era revisions (2024-11-05 to
+     * 2025-11-25: initialize, Mcp-Session-Id) without a probe. `modern`: revision 2026-07-28 (stateless) only; an
+     * upstream that does not speak it is reported unavailable.
+     */
+    protocol: z.enum(['auto', 'legacy', 'modern']).default('auto'),
   })
   .strict();
 

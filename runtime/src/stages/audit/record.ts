@@ -64,7 +64,8 @@ export interface ContentInfo {
 
 export interface RequestFields {
   readonly requestId: string;
-  readonly rpc: { readonly id?: string | number; readonly method: string };
+  /** `era` and `protocolVersion`: the protocol the caller spoke (legacy 2025 revisions or modern 2026-07-28). */
+  readonly rpc: { readonly id?: string | number; readonly method: string; readonly era?: 'legacy' | 'modern'; readonly protocolVersion?: string };
   readonly caller?: CallerInfo;
   readonly target?: TargetInfo;
   readonly decision?: DecisionInfo;
@@ -212,7 +213,11 @@ export class RecordBuilder {
     const rpcId = ctx.rpcId === undefined ? undefined : typeof ctx.rpcId === 'string' ? this.scrubbed(ctx.rpcId) : ctx.rpcId;
     return {
       requestId: cap(ctx.requestId),
-      rpc: { ...(rpcId !== undefined ? { id: rpcId } : {}), method: cap(ctx.method) },
+      rpc: {
+        ...(rpcId !== undefined ? { id: rpcId } : {}),
+        method: cap(ctx.method),
+        ...(ctx.protocol ? { era: ctx.protocol.era, protocolVersion: cap(ctx.protocol.version) } : {}),
+      },
       ...(caller ? { caller } : {}),
       ...(target ? { target } : {}),
       ...(decision ? { decision } : {}),
