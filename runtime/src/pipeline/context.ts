@@ -102,7 +102,10 @@ export interface Stage {
   onRequest?(ctx: RequestContext): void | Promise<void>;
   /** Runs on the result flowing back, in reverse pipeline order. Must fail closed: throw rather than return unprocessed data. */
   onResult?(ctx: RequestContext, result: JsonResult): JsonResult | Promise<JsonResult>;
-  /** For list methods: returns the entries this caller may see. Must fail closed (an error hides everything). */
+  /**
+   * For list methods: returns the entries this caller may see, as it may see them (a stage may return entries with a
+   * rewritten `definition`, e.g. redacted). Must fail closed (an error hides everything).
+   */
   filterList?(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] | Promise<readonly CatalogEntry[]>;
   /** Called on shutdown. */
   close?(): Promise<void>;

@@ -4,7 +4,7 @@ import { tokenizeSchema } from '../../config/sections/tokenize';
 import { createLogger } from '../../log';
 import type { CatalogEntry, RequestContext } from '../../pipeline/context';
 import { LoopbackSecretsManager } from '../../../../test/support/secrets-manager-endpoint';
-import { createTokenizeStage, TOKEN_PATTERN } from '.';
+import { createTokenizeStage, scanTokens, TokenCipher, TOKEN_PATTERN } from '.';
 import { createRedactor } from '../redact';
 import { DETECTORS } from '../../config/sections/redact';
 
@@ -116,7 +116,11 @@ describe('tokenize stage: detokenizing results', () => {
     const { out, token, actions } = await roundTrip(allowed);
     expect(JSON.stringify(out)).not.toContain('alice@example.com');
     expect(out.structuredContent.email).toBe(token);
-    expect(actions).toEqual([{ stage: 'tokenize', action: 'tokenize.detokenize_not_permitted', count: 3 }]);
+    // The forged token is recognised as not authentic whether or not the caller may detokenize.
+    expect(actions).toEqual([
+      { stage: 'tokenize', action: 'tokenize.invalid_token', count: 1 },
+      { stage: 'tokenize', action: 'tokenize.detokenize_not_permitted', count: 2 },
+    ]);
   });
 
   it('leaves tokens when detokenizeResults is off, even for permitted callers', async () => {
@@ -158,5 +162,28 @@ describe('tokenize stage with the key in a loopback Secrets Manager endpoint', (
       expect(a.arguments).toEqual(b.arguments);
     }
     expect(sm.calls.slice(before)).toEqual([{ operation: 'GetSecretValue', secretId: arn, status: 200 }]);
+  });
+});
+
+describe('the token recognizer (format.ts)', () => {
+  const key = Buffer.alloc(64, 7);
+  const cipher = new TokenCipher(key);
+  const open = (t: string, p: string) => cipher.decrypt(t, p);
+
+  it.each([['-'], ['_']])('splits two authentic tokens joined by %j', (sep) => {
+    const a = cipher.encrypt('IP_ADDRESS', '192.168.0.0');
+    const b = cipher.encrypt('IP_ADDRESS', '192.168.255.255');
+    const found = scanTokens(`range ${a}${sep}${b}.`, open);
+    expect(found.map((t) => t.value)).toEqual(['192.168.0.0', '192.168.255.255']);
+    expect(found[0].end - found[0].start).toBe(a.length);
+  });
+
+  it('does not start a token inside a word, nor after a separator that follows a forged token', () => {
+    const a = cipher.encrypt('EMAIL', 'a@example.com');
+    expect(scanTokens(`x${a}`, open)).toEqual([]);
+    const forged = 'tok_EMAIL_' + 'A'.repeat(30);
+    const found = scanTokens(`${forged}-${a}`, open);
+    expect(found).toHaveLength(1);
+    expect(found[0].value).toBeUndefined();
   });
 });
