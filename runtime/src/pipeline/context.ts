@@ -79,6 +79,11 @@ export interface RequestContext {
   target?: CatalogEntry;
   /** For calls: the arguments, as the upstream will receive them (stages may rewrite them, e.g. tokenization). */
   arguments?: Record<string, unknown>;
+  /**
+   * For calls: the part of the request's `_meta` that will be forwarded to the upstream (the allowlist of
+   * upstream/meta.ts), as the upstream will receive it: sanitization and tokenization treat it like the arguments.
+   */
+  meta?: Record<string, unknown>;
   /** Set by the access-control stage. */
   decision?: PolicyDecision;
   /** Whether the caller may see detokenized results (set by access control, read by tokenization). */

@@ -12,6 +12,7 @@ import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
 import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { forwardedMeta } from '../upstream/meta';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
 
@@ -251,11 +252,8 @@ export class McpHandler {
     const method = req.message.method;
     const meta = params._meta as Record<string, unknown> | undefined;
     const progressToken = meta?.progressToken;
-    let forwardMeta: Record<string, unknown> | undefined;
-    if (meta) {
-      const { progressToken: _omit, ...rest } = meta;
-      if (Object.keys(rest).length > 0) forwardMeta = rest;
-    }
+    // Only the allowlisted part of `_meta` is forwarded, after the stages sanitized and tokenized it (see upstream/meta.ts).
+    ctx.meta = forwardedMeta(meta);
     const channel = req.channel;
     const onprogress =
       progressToken === undefined
@@ -270,7 +268,7 @@ export class McpHandler {
     return this.opts.pipeline.call(ctx, call.kind, call.requested, (c) => {
       const t = c.target!;
       const upstreamParams = call.build(t, c.arguments);
-      if (forwardMeta) upstreamParams._meta = forwardMeta;
+      if (c.meta) upstreamParams._meta = c.meta;
       return this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope });
     });
   }

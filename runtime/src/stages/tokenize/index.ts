@@ -1,5 +1,5 @@
 /**
- * PII tokenization. On the way in (tools/call): PII found by the configured detectors, and every value at a configured
+ * PII tokenization. On the way in (tools/call and prompts/get arguments, and the forwarded `_meta` of a call): PII found by the configured detectors, and every value at a configured
  * argument path, is replaced by a deterministic, authenticated, reversible token (see siv.ts) before the upstream sees
  * it. On the way back: valid tokens in the result are replaced by their values, but only when the configuration allows
  * it (`detokenizeResults`) and access control set `ctx.detokenizeAllowed` for this caller. A token that fails
@@ -56,23 +56,30 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     });
   };
 
+  /**
+   * Arguments of tools/call and prompts/get: argument paths configured for the target's exposed name or `*`, then the
+   * detectors. The forwarded `_meta` of any call: the detectors.
+   */
   const onRequest = (ctx: RequestContext): void => {
-    if (ctx.method !== 'tools/call' || !ctx.target || !ctx.arguments) return;
-    const tool = ctx.target.exposedName;
+    if (!ctx.target) return;
     const counts = new Map<string, number>();
-    let args = ctx.arguments;
-    const here = paths.filter((p) => p.tool === '*' || p.tool === tool).map((p) => p.segments);
-    if (here.length) {
-      args = mapPaths(args, here, (leaf) => {
-        const s = String(leaf);
-        if (s === '' || WHOLE_TOKEN.test(s)) return leaf;
-        counts.set(PATH_TOKEN_TYPE, (counts.get(PATH_TOKEN_TYPE) ?? 0) + 1);
-        return cipher.encrypt(PATH_TOKEN_TYPE, s);
-      });
+    if ((ctx.method === 'tools/call' || ctx.method === 'prompts/get') && ctx.arguments) {
+      const name = ctx.target.exposedName;
+      let args = ctx.arguments;
+      const here = paths.filter((p) => p.tool === '*' || p.tool === name).map((p) => p.segments);
+      if (here.length) {
+        args = mapPaths(args, here, (leaf) => {
+          const s = String(leaf);
+          if (s === '' || WHOLE_TOKEN.test(s)) return leaf;
+          counts.set(PATH_TOKEN_TYPE, (counts.get(PATH_TOKEN_TYPE) ?? 0) + 1);
+          return cipher.encrypt(PATH_TOKEN_TYPE, s);
+        });
+      }
+      if (engine.detectors.length) // Object keys too: a free-form map argument ({"maria@example.com": "owner"}) must not carry PII past us.
+        args = mapJsonStrings(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
+      ctx.arguments = args;
     }
-    if (engine.detectors.length) // Object keys too: a free-form map argument ({"maria@example.com": "owner"}) must not carry PII past us.
-      args = mapJsonStrings(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
-    ctx.arguments = args;
+    if (ctx.meta && engine.detectors.length) ctx.meta = mapJsonStrings(ctx.meta, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
     for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
   };
 

@@ -74,11 +74,24 @@ describe('tokenize stage: arguments', () => {
     const noTarget = ctx({ q: 'alice@example.com' }, { target: undefined });
     await stage.onRequest!(noTarget);
     expect(noTarget.arguments).toEqual({ q: 'alice@example.com' });
-    const prompt = ctx({ q: 'alice@example.com' }, { method: 'prompts/get' });
-    await stage.onRequest!(prompt);
-    expect(prompt.arguments).toEqual({ q: 'alice@example.com' });
+    const completion = ctx({ q: 'alice@example.com' }, { method: 'completion/complete' });
+    await stage.onRequest!(completion);
+    expect(completion.arguments).toEqual({ q: 'alice@example.com' });
     const off = await createTokenizeStage(tokenizeSchema.parse({}), log, { env: {} });
     expect(off.onRequest).toBeUndefined();
+  });
+
+  it('tokenizes prompts/get arguments (detectors and * argument paths) and the forwarded _meta of any call', async () => {
+    const stage = await createTokenizeStage(cfg({ argumentPaths: ['*:account'] }), log, { env });
+    const prompt: CatalogEntry = { kind: 'prompt', upstream: 'crm', name: 'brief', exposedName: 'crm__brief', definition: {} };
+    const c = ctx({ about: 'mail alice@example.com', account: 'A-1' }, { method: 'prompts/get', target: prompt, meta: { 'io.modelcontextprotocol/x': { who: 'bob@example.org' } } });
+    await stage.onRequest!(c);
+    const out = JSON.stringify([c.arguments, c.meta]);
+    expect(out).not.toMatch(/alice@example|bob@example|A-1/);
+    expect(tokens(out).map((t) => t.split('_')[1])).toEqual(['EMAIL', 'VALUE', 'EMAIL']);
+    const read = ctx(undefined, { method: 'resources/read', meta: { 'io.modelcontextprotocol/x': '078-05-1120' } });
+    await stage.onRequest!(read);
+    expect(String(read.meta?.['io.modelcontextprotocol/x'])).toMatch(/^tok_US_SSN_/);
   });
 
   it.each([['no-colon'], [':path'], ['tool:'], ['tool:a..b']])('refuses argument path %j', async (p) => {
