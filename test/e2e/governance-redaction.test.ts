@@ -180,6 +180,8 @@ describe('redaction of everything that flows back, type-preserving, with tokeniz
     expect((denied.json as { error: { code: number; message: string } }).error).toMatchObject({ code: -32004, message: 'Input rejected: deny_pattern:sql_drop' });
     const deniedMeta = await rawPost(proxy.url, rpc('prompts/get', { name, arguments: { topic: 'x' }, _meta: { 'io.modelcontextprotocol/x': 'DROP TABLE users' } }, 92));
     expect((deniedMeta.json as { error: { code: number } }).error.code).toBe(-32004);
+    const deniedCompletion = await rawPost(proxy.url, rpc('completion/complete', { ref: { type: 'ref/prompt', name }, argument: { name: 'topic', value: 'DROP TABLE x' } }, 93));
+    expect((deniedCompletion.json as { error: { code: number } }).error.code).toBe(-32004);
   });
 
   test('the operational log shows the proxy own listening host and still scrubs an upstream error', async () => {

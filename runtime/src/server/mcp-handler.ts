@@ -308,16 +308,19 @@ export class McpHandler {
         const argument = optionalObject(params, 'argument');
         if (!ref || !argument) throw invalidParams('params.ref and params.argument are required');
         const { _meta: _drop, ...completionParams } = params;
+        // The argument value as the stages left it (sanitization may strip control characters).
+        const withArgument = (a: Record<string, unknown> | undefined) =>
+          a && typeof argument.name === 'string' && Object.prototype.hasOwnProperty.call(a, argument.name) ? { argument: { ...argument, value: a[argument.name] } } : {};
         if (ref.type === 'ref/prompt') {
           kind = 'prompt';
           requested = requireString(ref, 'name');
           target = catalog.prompt(requested);
-          build = (t) => ({ ...completionParams, ref: { ...ref, name: t.name } });
+          build = (t, a) => ({ ...completionParams, ref: { ...ref, name: t.name }, ...withArgument(a) });
         } else if (ref.type === 'ref/resource') {
           kind = 'resource';
           requested = requireString(ref, 'uri');
           target = catalog.resourceTemplate(requested) ?? catalog.resource(requested);
-          build = (t) => ({ ...completionParams, ref: { ...ref, uri: t.name } });
+          build = (t, a) => ({ ...completionParams, ref: { ...ref, uri: t.name }, ...withArgument(a) });
         } else {
           throw invalidParams('params.ref.type must be ref/prompt or ref/resource');
         }

@@ -1,7 +1,8 @@
 /**
- * Input sanitization of everything a caller sends on to an upstream: tools/call and prompts/get arguments, and the
- * forwarded part of a request's `_meta` (RequestContext.meta): size, nesting depth, string length, control characters,
- * JSON Schema validation against a tool's inputSchema, configured deny patterns and prompt-injection heuristics.
+ * Input sanitization of everything a caller sends on to an upstream: tools/call and prompts/get arguments, the
+ * argument of completion/complete, and the forwarded part of a request's `_meta` (RequestContext.meta): size, nesting
+ * depth, string length, control characters, JSON Schema validation against a tool's inputSchema, configured deny
+ * patterns and prompt-injection heuristics.
  * Every pattern runs with RE2 semantics (re2js, linear time). Configured patterns are compiled when the stage is built
  * (one RE2 cannot run is refused then with a ConfigError); the built-in heuristics, known to compile, are compiled on
  * first use and only run on strings their literal prefilter finds. Records what fired in ctx.actions (names and
@@ -171,8 +172,8 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
 
   const onRequest = (ctx: RequestContext): void => {
     if (!ctx.target) return;
-    // Arguments of a tool call or a prompt; only tools have an input schema.
-    if (ctx.method === 'tools/call' || ctx.method === 'prompts/get') {
+    // Arguments of a tool call or a prompt, the argument of a completion; only tools have an input schema.
+    if (ctx.method === 'tools/call' || ctx.method === 'prompts/get' || ctx.method === 'completion/complete') {
       const clean = inspect(ctx, ctx.arguments ?? {}, ctx.method === 'tools/call' ? ctx.target.inputSchema : undefined);
       if (ctx.arguments !== undefined) ctx.arguments = clean;
     }

@@ -88,6 +88,12 @@ describe('sanitize: limits and control characters', () => {
     expect(c.arguments).toEqual({ topic: 'ab' });
   });
 
+  it('checks the argument of completion/complete', () => {
+    const prompt: CatalogEntry = { kind: 'prompt', upstream: 'u', name: 'p', exposedName: 'u__p', definition: {} };
+    const denied = run(cfg({ denyPatterns: [{ name: 'drop', pattern: 'DROP TABLE' }] }), ctx({ topic: 'DROP TABLE x' }, prompt, 'completion/complete'));
+    expect(denied?.message).toBe('Input rejected: deny_pattern:drop');
+  });
+
   it('checks the forwarded _meta of every call like arguments (no schema)', () => {
     const withMeta = (meta: Record<string, unknown>, method = 'tools/call') => ({ ...ctx({ query: 'q' }, target(), method), meta });
     const denied = run(cfg({ denyPatterns: [{ name: 'drop', pattern: 'DROP TABLE' }] }), withMeta({ 'io.modelcontextprotocol/x': 'DROP TABLE users' }));
