@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { parseCommand, runCheck } from './cli';
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
-import { createLogger } from './log';
+import { createLogger, setting } from './log';
 import { buildPipeline } from './pipeline/build';
 import type { AuditHealth } from './server/health';
 import { ProxyHttpServer } from './server/http';
@@ -73,7 +73,7 @@ async function serve(): Promise<void> {
   const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), audit: () => auditHealth(auditor) };
   const http = new ProxyHttpServer({ ...config.server, handler, health, log, ready });
   const address = await http.listen();
-  log.info('listening', { host: address.address, port: address.port, path: config.server.path });
+  log.info('listening', { host: setting(address.address), port: address.port, path: setting(config.server.path) });
 
   let stopping = false;
   const stop = async (signal: string) => {

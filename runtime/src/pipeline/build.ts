@@ -5,7 +5,10 @@
  *   result:   redact -> tokenize (detokenize, if permitted) -> ... -> [audit.complete]
  *
  * Redaction sits after tokenization so that on the way back upstream output is redacted first and only then are the
- * caller's own tokenized values restored, for callers whose policy permits `detokenize`.
+ * caller's own tokenized values restored, for callers whose policy permits `detokenize`; redaction leaves the proxy's
+ * own tokens intact for that (it skips every span tokenization recognises as an authentic token).
+ * List entries pass the stages' filterList in the same order: access control removes what the caller may not see,
+ * redaction redacts what remains.
  * A disabled stage is not built at all, so pass-through costs nothing.
  *
  * Access control runs before sanitization, so that a caller learns nothing about a target it may not see (no schema
@@ -56,14 +59,15 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
-    const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
     const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });
     const stages: Stage[] = [await unwrap(identityP), accessControl];
     if (sanitize) stages.push(sanitize);
-    if (tokenizeP) stages.push(await unwrap(tokenizeP));
-    if (redact) stages.push(redact);
+    const tokenize = tokenizeP ? await unwrap(tokenizeP) : undefined;
+    if (tokenize) stages.push(tokenize);
+    // Built once tokenization is: redaction skips the proxy's own tokens, found by tokenization's one recognizer.
+    if (config.redact.enabled) stages.push(createRedactStage(config.redact, log, { tokenSpans: tokenize?.tokenSpans }));
     const auditor = await audit.start();
     return { pipeline: new Pipeline(stages, auditor), auditor };
   } finally {

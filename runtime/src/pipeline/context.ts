@@ -87,6 +87,11 @@ export interface RequestContext {
   refusal?: GovernanceError;
   /** For calls: the arguments, as the upstream will receive them (stages may rewrite them, e.g. tokenization). */
   arguments?: Record<string, unknown>;
+  /**
+   * For calls: the part of the request's `_meta` that will be forwarded to the upstream (the allowlist of
+   * upstream/meta.ts), as the upstream will receive it: sanitization and tokenization treat it like the arguments.
+   */
+  meta?: Record<string, unknown>;
   /** Set by the access-control stage. */
   decision?: PolicyDecision;
   /** Whether the caller may see detokenized results (set by access control, read by tokenization). */
@@ -110,7 +115,10 @@ export interface Stage {
   onRequest?(ctx: RequestContext): void | Promise<void>;
   /** Runs on the result flowing back, in reverse pipeline order. Must fail closed: throw rather than return unprocessed data. */
   onResult?(ctx: RequestContext, result: JsonResult): JsonResult | Promise<JsonResult>;
-  /** For list methods: returns the entries this caller may see. Must fail closed (an error hides everything). */
+  /**
+   * For list methods: returns the entries this caller may see, as it may see them (a stage may return entries with a
+   * rewritten `definition`, e.g. redacted). Must fail closed (an error hides everything).
+   */
   filterList?(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] | Promise<readonly CatalogEntry[]>;
   /** Called on shutdown. */
   close?(): Promise<void>;

@@ -10,8 +10,9 @@ import type { CatalogEntry, JsonResult, RequestContext, TargetKind } from '../pi
 import { ErrorCode, GovernanceError, targetNotFound } from '../pipeline/errors';
 import type { Pipeline } from '../pipeline/pipeline';
 import type { Catalog } from '../upstream/catalog';
-import { isReservedMetaKey, LATEST_PROTOCOL_VERSION, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
+import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { CallerProtocol, InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
+import { forwardedMeta } from '../upstream/meta';
 import { CallerRelays, missingCapability, notificationSink, refuseRelay } from './caller-streams';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
@@ -295,13 +296,9 @@ export class McpHandler {
     const method = req.message.method;
     const meta = params._meta as Record<string, unknown> | undefined;
     const progressToken = meta?.progressToken;
-    // The proxy builds each upstream envelope itself (the upstream client, from `caller`): the caller's reserved
-    // `io.modelcontextprotocol/*` keys never travel on, nor does its progress token (the proxy uses its own upstream).
-    let forwardMeta: Record<string, unknown> | undefined;
-    if (meta) {
-      const rest = Object.fromEntries(Object.entries(meta).filter(([k]) => k !== 'progressToken' && !isReservedMetaKey(k)));
-      if (Object.keys(rest).length > 0) forwardMeta = rest;
-    }
+    // Only the allowlisted part of `_meta` is forwarded, after the stages sanitized and tokenized it (see upstream/meta.ts);
+    // the proxy builds each upstream envelope itself (the upstream client, from `caller`).
+    ctx.meta = forwardedMeta(meta);
     // A modern caller's retry of a multi round-trip request: its answers and the upstream's state travel on unchanged.
     const retry = req.caller.era === 'modern' ? mrtrRetry(params) : undefined;
     const channel = req.channel;
@@ -321,7 +318,7 @@ export class McpHandler {
       const t = c.target!;
       req.verifyCall?.(t, call.args);
       const upstreamParams = call.build(t, c.arguments);
-      if (forwardMeta) upstreamParams._meta = forwardMeta;
+      if (c.meta) upstreamParams._meta = c.meta;
       if (retry) Object.assign(upstreamParams, retry);
       let answer: JsonResult;
       try {
@@ -372,17 +369,20 @@ export class McpHandler {
         const argument = optionalObject(params, 'argument');
         if (!ref || !argument) throw invalidParams('params.ref and params.argument are required');
         const { _meta: _drop, ...completionParams } = params;
+        // The argument value as the stages left it (sanitization may strip control characters).
+        const withArgument = (a: Record<string, unknown> | undefined) =>
+          a && typeof argument.name === 'string' && Object.prototype.hasOwnProperty.call(a, argument.name) ? { argument: { ...argument, value: a[argument.name] } } : {};
         if (ref.type === 'ref/prompt') {
           kind = 'prompt';
           requested = requireString(ref, 'name');
           target = catalog.prompt(requested);
-          build = (t) => ({ ...completionParams, ref: { ...ref, name: t.name } });
+          build = (t, a) => ({ ...completionParams, ref: { ...ref, name: t.name }, ...withArgument(a) });
         } else if (ref.type === 'ref/resource') {
           kind = 'resource';
           requested = requireString(ref, 'uri');
           target = catalog.resourceTemplate(requested);
           if (!target) ({ target, refusal } = resolveResource(catalog, requested));
-          build = (t) => ({ ...completionParams, ref: { ...ref, uri: t.name } });
+          build = (t, a) => ({ ...completionParams, ref: { ...ref, uri: t.name }, ...withArgument(a) });
         } else {
           throw invalidParams('params.ref.type must be ref/prompt or ref/resource');
         }

@@ -1,12 +1,13 @@
 /**
- * What each era puts around a request, built by the proxy itself for each upstream: the caller's
- * `io.modelcontextprotocol/*` `_meta` keys are never forwarded as they are (they describe the caller's exchange with
- * the proxy, not the proxy's with this upstream). A modern upstream is told the protocol version, the proxy's client
+ * What each era puts around a request, built by the proxy itself for each upstream: the caller's reserved `_meta` keys
+ * that describe its exchange with the proxy (protocol version, client info and capabilities, log level) are never
+ * forwarded as they are; reserved keys on the forwarding allowlist (upstream/meta.ts, e.g. related-task) travel on. A modern upstream is told the protocol version, the proxy's client
  * info and exactly the client capabilities the caller declared; a legacy upstream gets none of these keys (its session
  * says them once, at initialize).
  */
 import { isReservedMetaKey, META, MODERN_PROTOCOL_VERSION, ModernErrorCode } from '../protocol';
 import type { CallerProtocol } from './client';
+import { isForwardedMetaKey } from './meta';
 
 export { MODERN_PROTOCOL_VERSION };
 
@@ -17,13 +18,13 @@ export function isModernErrorCode(code: number): boolean {
 
 type Params = Record<string, unknown>;
 
-/** The caller's `_meta` without the keys reserved for MCP (`io.modelcontextprotocol/*`...); undefined when nothing is left. */
+/** The caller's `_meta` without the reserved keys (`io.modelcontextprotocol/*`...) that are not on the forwarding allowlist; undefined when nothing is left. */
 function callerMeta(params: Params | undefined): Params | undefined {
   const meta = params?._meta;
   if (!meta || typeof meta !== 'object' || Array.isArray(meta)) return undefined;
   let out: Params | undefined;
   for (const [k, v] of Object.entries(meta as Params)) {
-    if (isReservedMetaKey(k)) continue;
+    if (isReservedMetaKey(k) && !isForwardedMetaKey(k)) continue;
     (out ??= {})[k] = v;
   }
   return out;

@@ -61,3 +61,24 @@ export function replaceSpans(text: string, spans: readonly Span[], replace: (val
   }
   return out + text.slice(pos);
 }
+
+/**
+ * `spans` with the `kept` ranges cut out (both sorted, non-overlapping): what a detector found inside a kept range (a
+ * token the proxy issued) stays as it is; any part of the same finding outside the range is still redacted.
+ */
+export function withoutRanges(spans: readonly Span[], kept: readonly { readonly start: number; readonly end: number }[]): Span[] {
+  if (kept.length === 0) return spans.slice();
+  const out: Span[] = [];
+  for (const sp of spans) {
+    let start = sp.start;
+    for (const k of kept) {
+      if (k.end <= start) continue;
+      if (k.start >= sp.end) break;
+      if (k.start > start) out.push({ start, end: k.start, type: sp.type });
+      start = Math.max(start, k.end);
+      if (start >= sp.end) break;
+    }
+    if (start < sp.end) out.push({ start, end: sp.end, type: sp.type });
+  }
+  return out;
+}

@@ -21,29 +21,32 @@ function setOwn(out: Record<string, unknown>, key: string, value: unknown): void
   else out[key] = value;
 }
 
+/** Two keys of one object mapped to the same text stay distinct: `#2`, `#3` ... suffixes. */
+export function distinctKey(k: string, taken: (k: string) => boolean): string {
+  if (!taken(k)) return k;
+  let n = 2;
+  while (taken(`${k}#${n}`)) n++;
+  return `${k}#${n}`;
+}
+
 /**
- * `mapString` is applied to string values and keys; `mapNumber` (optional) to numbers, and may return a string.
- * Two keys mapped to the same text stay distinct (`#2`, `#3` ... suffixes). Throws on values that are not JSON
+ * `mapString` is applied to string values, `mapKey` (default: `mapString`) to object keys, `mapNumber` (optional) to
+ * numbers. Two keys mapped to the same text stay distinct (see `distinctKey`). Throws on values that are not JSON
  * (functions, cycles cause a RangeError): callers fail closed.
  */
-export function mapJsonStrings(value: unknown, mapString: StringMapper, mapNumber?: (n: number) => unknown): unknown {
+export function mapJsonStrings(value: unknown, mapString: StringMapper, mapNumber?: (n: number) => unknown, mapKey: StringMapper = mapString): unknown {
   if (typeof value === 'string') return mapString(value);
   if (typeof value === 'number') return mapNumber ? mapNumber(value) : value;
   if (value === null || typeof value === 'boolean') return value;
-  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, mapString, mapNumber));
+  if (Array.isArray(value)) return value.map((v) => mapJsonStrings(v, mapString, mapNumber, mapKey));
   if (typeof value === 'object') {
     const obj = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const key of Object.keys(obj)) {
       const v = obj[key];
       if (v === undefined) continue;
-      let k = mapString(key);
-      if (Object.prototype.hasOwnProperty.call(out, k)) {
-        let n = 2;
-        while (Object.prototype.hasOwnProperty.call(out, `${k}#${n}`)) n++;
-        k = `${k}#${n}`;
-      }
-      setOwn(out, k, isBinaryField(obj, key) ? v : mapJsonStrings(v, mapString, mapNumber));
+      const k = distinctKey(mapKey(key), (c) => Object.prototype.hasOwnProperty.call(out, c));
+      setOwn(out, k, isBinaryField(obj, key) ? v : mapJsonStrings(v, mapString, mapNumber, mapKey));
     }
     return out;
   }

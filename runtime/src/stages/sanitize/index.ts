@@ -1,6 +1,8 @@
 /**
- * Input sanitization (tools/call only): argument size, nesting depth, string length, control characters, JSON Schema
- * validation against the tool's inputSchema, configured deny patterns and prompt-injection heuristics.
+ * Input sanitization of everything a caller sends on to an upstream: tools/call and prompts/get arguments, the
+ * argument of completion/complete, and the forwarded part of a request's `_meta` (RequestContext.meta): size, nesting
+ * depth, string length, control characters, JSON Schema validation against a tool's inputSchema, configured deny
+ * patterns and prompt-injection heuristics.
  * Every pattern runs with RE2 semantics (re2js, linear time). Configured patterns are compiled when the stage is built
  * (one RE2 cannot run is refused then with a ConfigError); the built-in heuristics, known to compile, are compiled on
  * first use and only run on strings their literal prefilter finds. Records what fired in ctx.actions (names and
@@ -117,12 +119,14 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
     return out;
   };
 
-  const onRequest = (ctx: RequestContext): void => {
-    if (ctx.method !== 'tools/call' || !ctx.target) return;
-    const args = ctx.arguments ?? {};
+  /**
+   * Checks one object the upstream will receive (arguments, or forwarded `_meta`): size, depth, string length, control
+   * characters, the input schema when given, deny patterns and heuristics. Returns the cleaned copy; throws to refuse.
+   */
+  const inspect = (ctx: RequestContext, value: Record<string, unknown>, schema: Record<string, unknown> | undefined): Record<string, unknown> => {
     let serialized: string;
     try {
-      serialized = JSON.stringify(args);
+      serialized = JSON.stringify(value);
     } catch (err) {
       // Only nesting deep enough to exhaust the stack makes parsed JSON unserializable: that is the depth limit.
       if (err instanceof RangeError) throw rejected('max_depth');
@@ -131,16 +135,15 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
     if (Buffer.byteLength(serialized, 'utf8') > cfg.maxArgumentBytes) throw rejected('max_argument_bytes');
 
     const w: Walk = { strippedChars: 0, strings: [] };
-    const clean = walk(args, 1, w) as Record<string, unknown>;
+    const clean = walk(value, 1, w) as Record<string, unknown>;
     if (w.strippedChars > 0) ctx.actions.push({ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: w.strippedChars });
 
-    const schema = ctx.target.inputSchema;
     if (cfg.validateSchema && schema) {
       const res = validator.check(schema, clean);
       if (!res.ok && 'schemaError' in res) {
         if (!warnedSchemas.has(schema)) {
           warnedSchemas.add(schema);
-          log.warn('tool inputSchema cannot be compiled; calls to it are refused', { tool: ctx.target.exposedName, reason: res.schemaError });
+          log.warn('tool inputSchema cannot be compiled; calls to it are refused', { tool: ctx.target?.exposedName, reason: res.schemaError });
         }
         throw rejected('input_schema_unusable');
       }
@@ -164,7 +167,18 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
       }
       for (const [r, count] of hits) ctx.actions.push({ stage: 'sanitize', action: r.action, count });
     }
-    if (ctx.arguments !== undefined) ctx.arguments = clean;
+    return clean;
+  };
+
+  const onRequest = (ctx: RequestContext): void => {
+    if (!ctx.target) return;
+    // Arguments of a tool call or a prompt, the argument of a completion; only tools have an input schema.
+    if (ctx.method === 'tools/call' || ctx.method === 'prompts/get' || ctx.method === 'completion/complete') {
+      const clean = inspect(ctx, ctx.arguments ?? {}, ctx.method === 'tools/call' ? ctx.target.inputSchema : undefined);
+      if (ctx.arguments !== undefined) ctx.arguments = clean;
+    }
+    // The `_meta` the upstream will receive, on every call that forwards one.
+    if (ctx.meta) ctx.meta = inspect(ctx, ctx.meta, undefined);
   };
 
   return { name: 'sanitize', onRequest };

@@ -1,5 +1,5 @@
 /**
- * PII tokenization. On the way in (tools/call): PII found by the configured detectors, and every value at a configured
+ * PII tokenization. On the way in (tools/call and prompts/get arguments, and the forwarded `_meta` of a call): PII found by the configured detectors, and every value at a configured
  * argument path, is replaced by a deterministic, authenticated, reversible token (see siv.ts) before the upstream sees
  * it. On the way back: valid tokens in the result are replaced by their values, but only when the configuration allows
  * it (`detokenizeResults`) and access control set `ctx.detokenizeAllowed` for this caller. A token that fails
@@ -7,10 +7,10 @@
  */
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProxyConfig } from '../../config/schema';
-import { DETECTORS } from '../../config/sections/redact';
 import type { Logger } from '../../log';
 import type { JsonResult, RequestContext, Stage } from '../../pipeline/context';
 import { SpanEngine, mapJsonStrings, replaceSpans, selectDetectors } from '../redact';
+import { PATH_TOKEN_TYPE, WHOLE_TOKEN, authenticTokenSpans, scanTokens, type OpenToken, type TokenSpans } from './format';
 import { loadTokenizationKey } from './key';
 import { mapPaths, parseArgumentPaths } from './paths';
 import { TokenCipher } from './siv';
@@ -19,12 +19,7 @@ export type TokenizeConfig = ProxyConfig['tokenize'];
 export { TokenCipher } from './siv';
 export { loadTokenizationKey, parseKeyMaterial } from './key';
 
-/** Token type for values tokenized because of their argument path (not because a detector recognised them). */
-export const PATH_TOKEN_TYPE = 'VALUE';
-const TOKEN_TYPES = [...DETECTORS, PATH_TOKEN_TYPE];
-/** A token anywhere in a text: `tok_<TYPE>_<base64url>` delimited by characters outside the token alphabet. */
-export const TOKEN_PATTERN = new RegExp(`(?<![A-Za-z0-9_\\-])tok_(${TOKEN_TYPES.join('|')})_([A-Za-z0-9_\\-]{22,})`, 'g');
-const WHOLE_TOKEN = new RegExp(`^${TOKEN_PATTERN.source}$`);
+export { PATH_TOKEN_TYPE, TOKEN_PATTERN, authenticTokenSpans, scanTokens, type TokenSpans } from './format';
 
 export interface TokenizeStageOptions {
   /** Secrets Manager client for `key.source = secretsManager` (default: a client for the secret's region). */
@@ -33,26 +28,27 @@ export interface TokenizeStageOptions {
   readonly env?: NodeJS.ProcessEnv;
 }
 
-function tokenRanges(s: string): { start: number; end: number }[] {
-  if (!s.includes('tok_')) return [];
-  return Array.from(s.matchAll(TOKEN_PATTERN), (m) => ({ start: m.index, end: m.index + m[0].length }));
+/** The tokenization stage; `tokenSpans` (when enabled) finds the proxy's own tokens, for the redaction stage. */
+export interface TokenizeStage extends Stage {
+  readonly tokenSpans?: TokenSpans;
 }
 
-/** Copies a JSON value, applying `fn` to string values (not keys). */
 /** Builds the tokenization stage; loads the key once (env or Secrets Manager). A pass-through when disabled. */
-export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts: TokenizeStageOptions = {}): Promise<Stage> {
+export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts: TokenizeStageOptions = {}): Promise<TokenizeStage> {
   if (!cfg.enabled) return { name: 'tokenize' };
   const engine = new SpanEngine(selectDetectors(cfg.detectors, [], 'tokenize'));
   const paths = parseArgumentPaths(cfg.argumentPaths);
   const key = await loadTokenizationKey(cfg.key, opts);
   const cipher = new TokenCipher(key);
   key.fill(0);
+  const open: OpenToken = (type, payload) => cipher.decrypt(type, payload);
   log.info('tokenization enabled', { detectors: engine.detectors.map((d) => d.name), argumentPaths: cfg.argumentPaths.length, keySource: cfg.key.source, detokenizeResults: cfg.detokenizeResults });
 
   const tokenizeText = (s: string, counts: Map<string, number>): string => {
     let spans = engine.find(s);
     if (spans.length === 0) return s;
-    const existing = tokenRanges(s); // a caller may pass back tokens it was given: never tokenize inside one
+    // A caller may pass back tokens it was given: never tokenize inside one (a forged one is text like any other).
+    const existing = scanTokens(s, open).filter((t) => t.value !== undefined);
     if (existing.length) spans = spans.filter((sp) => !existing.some((t) => sp.start < t.end && t.start < sp.end));
     return replaceSpans(s, spans, (value, type) => {
       counts.set(type, (counts.get(type) ?? 0) + 1);
@@ -60,23 +56,30 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     });
   };
 
+  /**
+   * Arguments of tools/call and prompts/get: argument paths configured for the target's exposed name or `*`, then the
+   * detectors. The forwarded `_meta` of any call: the detectors.
+   */
   const onRequest = (ctx: RequestContext): void => {
-    if (ctx.method !== 'tools/call' || !ctx.target || !ctx.arguments) return;
-    const tool = ctx.target.exposedName;
+    if (!ctx.target) return;
     const counts = new Map<string, number>();
-    let args = ctx.arguments;
-    const here = paths.filter((p) => p.tool === '*' || p.tool === tool).map((p) => p.segments);
-    if (here.length) {
-      args = mapPaths(args, here, (leaf) => {
-        const s = String(leaf);
-        if (s === '' || WHOLE_TOKEN.test(s)) return leaf;
-        counts.set(PATH_TOKEN_TYPE, (counts.get(PATH_TOKEN_TYPE) ?? 0) + 1);
-        return cipher.encrypt(PATH_TOKEN_TYPE, s);
-      });
+    if ((ctx.method === 'tools/call' || ctx.method === 'prompts/get') && ctx.arguments) {
+      const name = ctx.target.exposedName;
+      let args = ctx.arguments;
+      const here = paths.filter((p) => p.tool === '*' || p.tool === name).map((p) => p.segments);
+      if (here.length) {
+        args = mapPaths(args, here, (leaf) => {
+          const s = String(leaf);
+          if (s === '' || WHOLE_TOKEN.test(s)) return leaf;
+          counts.set(PATH_TOKEN_TYPE, (counts.get(PATH_TOKEN_TYPE) ?? 0) + 1);
+          return cipher.encrypt(PATH_TOKEN_TYPE, s);
+        });
+      }
+      if (engine.detectors.length) // Object keys too: a free-form map argument ({"maria@example.com": "owner"}) must not carry PII past us.
+        args = mapJsonStrings(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
+      ctx.arguments = args;
     }
-    if (engine.detectors.length) // Object keys too: a free-form map argument ({"maria@example.com": "owner"}) must not carry PII past us.
-      args = mapJsonStrings(args, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
-    ctx.arguments = args;
+    if (ctx.meta && engine.detectors.length) ctx.meta = mapJsonStrings(ctx.meta, (s) => tokenizeText(s, counts)) as Record<string, unknown>;
     for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
   };
 
@@ -87,20 +90,22 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     let invalid = 0;
     let withheld = 0;
     const value = mapJsonStrings(result, (s) => {
-      if (!s.includes('tok_')) return s;
-      return s.replace(TOKEN_PATTERN, (m: string, type: string, payload: string) => {
-        if (!allowed) {
-          withheld++;
-          return m;
+      const found = scanTokens(s, open);
+      if (found.length === 0) return s;
+      let out = '';
+      let pos = 0;
+      for (const t of found) {
+        let shown = s.slice(t.start, t.end);
+        if (t.value === undefined) invalid++;
+        else if (!allowed) withheld++;
+        else {
+          restored++;
+          shown = t.value;
         }
-        const v = cipher.decrypt(type, payload);
-        if (v === undefined) {
-          invalid++;
-          return m;
-        }
-        restored++;
-        return v;
-      });
+        out += s.slice(pos, t.start) + shown;
+        pos = t.end;
+      }
+      return out + s.slice(pos);
     }) as JsonResult;
     if (restored) ctx.actions.push({ stage: 'tokenize', action: 'tokenize.detokenized', count: restored });
     if (invalid) ctx.actions.push({ stage: 'tokenize', action: 'tokenize.invalid_token', count: invalid });
@@ -108,5 +113,5 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     return allowed ? value : result;
   };
 
-  return { name: 'tokenize', onRequest, onResult };
+  return { name: 'tokenize', onRequest, onResult, tokenSpans: authenticTokenSpans(open) };
 }

@@ -4,7 +4,7 @@ import { tokenizeSchema } from '../../config/sections/tokenize';
 import { createLogger } from '../../log';
 import type { CatalogEntry, RequestContext } from '../../pipeline/context';
 import { LoopbackSecretsManager } from '../../../../test/support/secrets-manager-endpoint';
-import { createTokenizeStage, TOKEN_PATTERN } from '.';
+import { createTokenizeStage, scanTokens, TokenCipher, TOKEN_PATTERN } from '.';
 import { createRedactor } from '../redact';
 import { DETECTORS } from '../../config/sections/redact';
 
@@ -74,11 +74,24 @@ describe('tokenize stage: arguments', () => {
     const noTarget = ctx({ q: 'alice@example.com' }, { target: undefined });
     await stage.onRequest!(noTarget);
     expect(noTarget.arguments).toEqual({ q: 'alice@example.com' });
-    const prompt = ctx({ q: 'alice@example.com' }, { method: 'prompts/get' });
-    await stage.onRequest!(prompt);
-    expect(prompt.arguments).toEqual({ q: 'alice@example.com' });
+    const completion = ctx({ q: 'alice@example.com' }, { method: 'completion/complete' });
+    await stage.onRequest!(completion);
+    expect(completion.arguments).toEqual({ q: 'alice@example.com' });
     const off = await createTokenizeStage(tokenizeSchema.parse({}), log, { env: {} });
     expect(off.onRequest).toBeUndefined();
+  });
+
+  it('tokenizes prompts/get arguments (detectors and * argument paths) and the forwarded _meta of any call', async () => {
+    const stage = await createTokenizeStage(cfg({ argumentPaths: ['*:account'] }), log, { env });
+    const prompt: CatalogEntry = { kind: 'prompt', upstream: 'crm', name: 'brief', exposedName: 'crm__brief', definition: {} };
+    const c = ctx({ about: 'mail alice@example.com', account: 'A-1' }, { method: 'prompts/get', target: prompt, meta: { 'io.modelcontextprotocol/x': { who: 'bob@example.org' } } });
+    await stage.onRequest!(c);
+    const out = JSON.stringify([c.arguments, c.meta]);
+    expect(out).not.toMatch(/alice@example|bob@example|A-1/);
+    expect(tokens(out).map((t) => t.split('_')[1])).toEqual(['EMAIL', 'VALUE', 'EMAIL']);
+    const read = ctx(undefined, { method: 'resources/read', meta: { 'io.modelcontextprotocol/x': '078-05-1120' } });
+    await stage.onRequest!(read);
+    expect(String(read.meta?.['io.modelcontextprotocol/x'])).toMatch(/^tok_US_SSN_/);
   });
 
   it.each([['no-colon'], [':path'], ['tool:'], ['tool:a..b']])('refuses argument path %j', async (p) => {
@@ -116,7 +129,11 @@ describe('tokenize stage: detokenizing results', () => {
     const { out, token, actions } = await roundTrip(allowed);
     expect(JSON.stringify(out)).not.toContain('alice@example.com');
     expect(out.structuredContent.email).toBe(token);
-    expect(actions).toEqual([{ stage: 'tokenize', action: 'tokenize.detokenize_not_permitted', count: 3 }]);
+    // The forged token is recognised as not authentic whether or not the caller may detokenize.
+    expect(actions).toEqual([
+      { stage: 'tokenize', action: 'tokenize.invalid_token', count: 1 },
+      { stage: 'tokenize', action: 'tokenize.detokenize_not_permitted', count: 2 },
+    ]);
   });
 
   it('leaves tokens when detokenizeResults is off, even for permitted callers', async () => {
@@ -158,5 +175,28 @@ describe('tokenize stage with the key in a loopback Secrets Manager endpoint', (
       expect(a.arguments).toEqual(b.arguments);
     }
     expect(sm.calls.slice(before)).toEqual([{ operation: 'GetSecretValue', secretId: arn, status: 200 }]);
+  });
+});
+
+describe('the token recognizer (format.ts)', () => {
+  const key = Buffer.alloc(64, 7);
+  const cipher = new TokenCipher(key);
+  const open = (t: string, p: string) => cipher.decrypt(t, p);
+
+  it.each([['-'], ['_']])('splits two authentic tokens joined by %j', (sep) => {
+    const a = cipher.encrypt('IP_ADDRESS', '192.168.0.0');
+    const b = cipher.encrypt('IP_ADDRESS', '192.168.255.255');
+    const found = scanTokens(`range ${a}${sep}${b}.`, open);
+    expect(found.map((t) => t.value)).toEqual(['192.168.0.0', '192.168.255.255']);
+    expect(found[0].end - found[0].start).toBe(a.length);
+  });
+
+  it('does not start a token inside a word, nor after a separator that follows a forged token', () => {
+    const a = cipher.encrypt('EMAIL', 'a@example.com');
+    expect(scanTokens(`x${a}`, open)).toEqual([]);
+    const forged = 'tok_EMAIL_' + 'A'.repeat(30);
+    const found = scanTokens(`${forged}-${a}`, open);
+    expect(found).toHaveLength(1);
+    expect(found[0].value).toBeUndefined();
   });
 });
