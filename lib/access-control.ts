@@ -192,6 +192,14 @@ export interface AccessControlOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Fail synth, instead of warning, when a typed rule can never match the configured identity (a group no token
+   * carries, a scope without its resource server prefix, caller conditions under IAM auth), when a forbid rule
+   * overrides a permit entirely, or when a rule permits `detokenize` with tokenization off.
+   * @default false - such rules are reported as warnings (ids `cdk-mcp-governance-proxy:ruleNeverMatches`,
+   * `cdk-mcp-governance-proxy:contradictoryRules`, `cdk-mcp-governance-proxy:detokenizeWithoutTokenization`)
+   */
+  readonly strictRuleChecks?: boolean;
 }
 
 /** Renders the accessControl section. */

@@ -1,7 +1,12 @@
 /** cdk-mcp-governance-proxy: the public (jsii) API. Everything else under lib/ is internal. */
-export { McpGovernanceProxy, NamingMode, LogLevel } from './mcp-governance-proxy';
-export type { McpGovernanceProxyProps, NamingOptions } from './mcp-governance-proxy';
+export { McpGovernanceProxy } from './mcp-governance-proxy';
+export { McpGovernanceProxyBase } from './mcp-governance-proxy-base';
+export type { IMcpGovernanceProxy, McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
+export { NamingMode, LogLevel } from './types';
+export type { McpGovernanceProxyProps, NamingOptions } from './types';
 export { InboundAuth, JwtAlgorithm } from './inbound-auth';
+export { CognitoClient, CognitoClientKind } from './cognito-client';
+export type { MachineCognitoClientOptions, HumanCognitoClientOptions } from './cognito-client';
 export type { CognitoInboundAuthOptions, ExistingCognitoInboundAuthOptions, OidcInboundAuthOptions } from './inbound-auth';
 export { Upstream } from './upstream';
 export type { UpstreamOptions, NamedUpstreamOptions, RuntimeUpstreamOptions, GatewayUpstreamAttributes } from './upstream';

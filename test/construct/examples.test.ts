@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingOidcExampleStack } from '../../examples/existing-oidc';
 import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
@@ -37,6 +37,12 @@ beforeAll(() => {
 describe.each(Object.keys(examples))('example %s', (name) => {
   test('synthesizes one proxy runtime', () => {
     synthesized[name].template.resourceCountIs('AWS::BedrockAgentCore::Runtime', 1);
+  });
+
+  test('every rule can match the configured identity, and no rule contradicts another (no rule-check warnings)', () => {
+    const ids = ['ruleNeverMatches', 'contradictoryRules', 'detokenizeWithoutTokenization'];
+    const found = ids.flatMap((id) => Annotations.fromStack(synthesized[name].stack).findWarning('*', Match.stringLikeRegexp(`cdk-mcp-governance-proxy:${id}`)));
+    expect(found.map((w) => w.entry.data)).toEqual([]);
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged findings', () => {
