@@ -20,6 +20,7 @@ import { ImportedMcpGovernanceProxy, McpGovernanceProxyBase, type IMcpGovernance
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { runCheck, type CheckResult } from './private/check';
+import { secretReason } from './private/secrets';
 import { writeComplianceReport, type ComplianceModel } from './private/compliance';
 import { propOf, propOfPath } from './private/config-paths';
 import { ENV_PREFIX, describeToken, externalizeTokens, type DeployValue } from './private/deploy-values';
@@ -203,6 +204,11 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     for (const [k, v] of Object.entries(props.environmentVariables ?? {})) {
       if (k.startsWith(ENV_PREFIX) || k.startsWith('MCP_PROXY_CONFIG')) {
         problems.add(`environmentVariables.${k}`, `uses a name reserved by the construct (${ENV_PREFIX}*, MCP_PROXY_CONFIG*)`, k, 'Rename the variable.');
+      }
+      const why = secretReason(this, k, v);
+      if (why) {
+        problems.add(`environmentVariables.${k}`, `${why}: runtime environment variables are stored in plain text (GetAgentRuntime shows them)`, undefined,
+          'Keep secrets in Secrets Manager: upstream credentials go through UpstreamAuth (apiKey, oauth2, clientCredentials), read at run time.');
       }
       environmentVariables[k] = v;
     }

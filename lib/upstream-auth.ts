@@ -39,7 +39,8 @@ export interface SigV4AuthOptions {
 /** Where the OAuth2 authorization server is described: a discovery document, or its metadata. */
 export interface OAuth2ServerOptions {
   /**
-   * The OIDC / OAuth2 discovery document URL (ends with `/.well-known/openid-configuration`).
+   * The OpenID Connect discovery document URL; must end with `/.well-known/openid-configuration` (CloudFormation
+   * refuses RFC 8414 `/.well-known/oauth-authorization-server` URLs: give such a server's metadata instead).
    * @default - use `issuer`, `authorizationEndpoint` and `tokenEndpoint`
    */
   readonly discoveryUrl?: string;
@@ -285,8 +286,11 @@ class NewOAuth2Auth extends UpstreamAuth {
     } else if (o.discoveryUrl === undefined && !(o.issuer && o.authorizationEndpoint && o.tokenEndpoint)) {
       ctx.problems.add(prop, 'needs the authorization server', undefined, 'Set discoveryUrl, or all of issuer, authorizationEndpoint and tokenEndpoint.');
     }
-    if (o.discoveryUrl !== undefined && !Token.isUnresolved(o.discoveryUrl) && !/^https:\/\/\S+\/\.well-known\/(openid-configuration|oauth-authorization-server)$/.test(o.discoveryUrl)) {
-      ctx.problems.add(`${prop}.discoveryUrl`, 'must be an https URL ending with /.well-known/openid-configuration', o.discoveryUrl, 'Use the authorization server\'s discovery document URL.');
+    // The CloudFormation schema of OAuth2CredentialProvider takes only `^.+/\.well-known/openid-configuration$` (checked
+    // with the resource schema bundled in aws-cdk-lib's @aws/cloudformation-validate); RFC 8414 metadata URLs fail at deploy.
+    if (o.discoveryUrl !== undefined && !Token.isUnresolved(o.discoveryUrl) && !/^https:\/\/\S+\/\.well-known\/openid-configuration$/.test(o.discoveryUrl)) {
+      ctx.problems.add(`${prop}.discoveryUrl`, 'must be an https URL ending with /.well-known/openid-configuration (CloudFormation refuses any other, including .../oauth-authorization-server)', o.discoveryUrl,
+        'Use the OpenID discovery URL, or, for a server with only RFC 8414 metadata, set issuer, authorizationEndpoint and tokenEndpoint instead of discoveryUrl.');
     }
     const jsonKey = o.clientSecretJsonKey ?? 'clientSecret';
 

@@ -3,6 +3,7 @@ import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import { LIMITS, type UpstreamConfig } from './config/contract';
 import * as perms from './perms';
 import { sid, type ProxyBindContext } from './private/bind-context';
+import { secretReason } from './private/secrets';
 import { UpstreamAuth } from './upstream-auth';
 
 /** Options every upstream takes. */
@@ -23,10 +24,17 @@ export interface UpstreamOptions {
    */
   readonly prefix?: string;
   /**
-   * Static headers sent to the upstream. Never put secrets here (they land in the configuration): use `auth`.
+   * Static headers sent to the upstream. They are written in plain text into the configuration: values that look
+   * like credentials (by name or by shape) fail synth; send a secret header with `UpstreamAuth.apiKey({ headerName })`.
    * @default - none
    */
   readonly headers?: { [name: string]: string };
+  /**
+   * Allow credentials (any `auth` other than `UpstreamAuth.none()`) over a plain `http://` URL. A documented
+   * relaxation for upstreams on a network you trust (a private subnet); anyone on the path can read or replay them.
+   * @default false - credentials over http fail synth
+   */
+  readonly allowCredentialsOverHttp?: boolean;
 }
 
 /** Options for upstreams whose name can be derived. */
@@ -116,15 +124,25 @@ function render(o: UpstreamOptions, name: string, url: string, kind: string, def
     timeoutMs = timeout.toMilliseconds();
     ctx.problems.range(`${prop}.timeout`, timeoutMs, 1, LIMITS.maxUpstreamTimeoutMs, 'Use a Duration from 1 ms to 15 minutes.');
   }
-  for (const header of Object.keys(o.headers ?? {})) {
+  for (const [header, value] of Object.entries(o.headers ?? {})) {
     if (/^(authorization|proxy-authorization|cookie|x-api-key|workloadaccesstoken)$/i.test(header)) {
       ctx.problems.add(`${prop}.headers`, `must not carry credentials (${header})`, header, 'Use the auth option: credentials belong in Secrets Manager, not in the configuration.');
+    } else {
+      const why = secretReason(ctx.scope, header, value);
+      if (why) {
+        ctx.problems.add(`${prop}.headers.${header}`, `${why}: static headers are written in plain text into proxy-config.json (in the code asset)`, undefined,
+          `Keep the value in Secrets Manager and use auth: UpstreamAuth.apiKey({ apiKey: <ISecret>, headerName: '${header}' }) (read at run time through AgentCore Identity).`);
+      }
     }
     if (!Token.isUnresolved(header) && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(header)) {
       ctx.problems.add(`${prop}.headers`, 'has an invalid header name', header, 'Use RFC 9110 token characters.');
     }
   }
   const auth = (o.auth ?? defaultAuth)._bind(name, `${prop}.auth`, ctx);
+  if (auth.config.type !== 'none' && !Token.isUnresolved(url) && /^http:\/\//i.test(url) && !o.allowCredentialsOverHttp) {
+    ctx.problems.add(`${prop}.url`, `is plain http, and the proxy would send ${auth.description} credentials over it`, url,
+      'Use https, or (only on a network you trust, such as a private VPC subnet) set allowCredentialsOverHttp: true on the upstream.');
+  }
   return {
     config: {
       name,

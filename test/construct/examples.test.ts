@@ -25,6 +25,21 @@ const examples: Record<string, (app: App) => Stack & { proxy: McpGovernanceProxy
   'existing-oidc': (app) => new ExistingOidcExampleStack(app, 'ExistingOidc'),
 };
 
+/** The offline CloudFormation schema validator aws-cdk-lib ships (bundled resource schemas, no AWS calls); built once. */
+let schemaValidator: { validate(t: unknown): { severity: string; ruleId: string; message: string }[]; free(): void } | undefined;
+let validatorModule: any;
+function cfnValidate(templateJson: string, label: string): { severity: string; ruleId: string; message: string }[] {
+  if (!schemaValidator) {
+    const validatorPath = require.resolve('@aws/cloudformation-validate', { paths: [path.dirname(require.resolve('aws-cdk-lib/package.json'))] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    validatorModule = require(validatorPath);
+    schemaValidator = new validatorModule.SchemaValidator();
+  }
+  return schemaValidator!.validate(new validatorModule.TemplateContent(templateJson, `${label}.template.json`));
+}
+afterAll(() => schemaValidator?.free());
+const errorsOf = (d: { severity: string; ruleId: string; message: string }[]) => d.filter((x) => x.severity === 'ERROR' || x.severity === 'FATAL').map((x) => `${x.ruleId}: ${x.message}`);
+
 const synthesized: Record<string, Synthesized> = {};
 beforeAll(() => {
   for (const [name, make] of Object.entries(examples)) {
@@ -43,6 +58,10 @@ describe.each(Object.keys(examples))('example %s', (name) => {
     const ids = ['ruleNeverMatches', 'contradictoryRules', 'detokenizeWithoutTokenization'];
     const found = ids.flatMap((id) => Annotations.fromStack(synthesized[name].stack).findWarning('*', Match.stringLikeRegexp(`cdk-mcp-governance-proxy:${id}`)));
     expect(found.map((w) => w.entry.data)).toEqual([]);
+  });
+
+  test('validates against the CloudFormation resource schemas (aws-cdk-lib\'s bundled @aws/cloudformation-validate): no error', () => {
+    expect(errorsOf(cfnValidate(JSON.stringify(synthesized[name].template.toJSON()), name))).toEqual([]);
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged findings', () => {
@@ -92,4 +111,11 @@ test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked 
   expect(md).toContain('| `business-hours-candidate` | dry run (audited, not enforced) | raw Cedar |');
   expect(md).toContain('forbid (principal, action == McpProxy::Action::"tools/call", resource in McpProxy::Upstream::"tools")');
   expect(md).toContain('retention 731 days');
+});
+
+test('the CloudFormation validator does catch what deploy would refuse (an RFC 8414 discovery URL on the credential provider)', () => {
+  const template = synthesized['multi-upstream'].template.toJSON();
+  const provider = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::BedrockAgentCore::OAuth2CredentialProvider');
+  provider.Properties.Oauth2ProviderConfigInput.CustomOauth2ProviderConfig.OauthDiscovery.DiscoveryUrl = 'https://login.crm.example.com/.well-known/oauth-authorization-server';
+  expect(errorsOf(cfnValidate(JSON.stringify(template), 'broken')).join('\n')).toMatch(/oauth-authorization-server' does not match pattern/);
 });
