@@ -6,7 +6,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import { RetentionDays, type ILogGroup } from 'aws-cdk-lib/aws-logs';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -21,9 +21,12 @@ import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { runCheck, type CheckResult } from './private/check';
 import { secretReason } from './private/secrets';
-import { writeComplianceReport, type ComplianceModel } from './private/compliance';
+import { writeComplianceReport } from './private/compliance';
+import { alarmSummary, effectiveDetectors, libraryVersion, removalPolicies, type ComplianceBase } from './private/compliance-parts';
+import { readable } from './private/readable';
+import { verificationSteps } from './private/verification';
 import { propOf, propOfPath } from './private/config-paths';
-import { ENV_PREFIX, describeToken, externalizeTokens, type DeployValue } from './private/deploy-values';
+import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deploy-values';
 import { ExecutionRole } from './private/execution-role';
 import { createAlarmsAndDashboard } from './private/observability';
 import { checkRules } from './private/rule-checks';
@@ -31,6 +34,9 @@ import { BUNDLE_ENTRY, defaultBundleDir, stageCodeAsset, type StagedAsset } from
 import { setUpTokenization } from './private/tokenization';
 import type { McpGovernanceProxyProps } from './types';
 import { encodeArn, type UpstreamBinding } from './upstream';
+
+/** The runtime environment variable holding the code asset's hash (the runtime puts it into `audit_start`). */
+const CODE_ASSET_HASH_VARIABLE = 'MCP_PROXY_CODE_ASSET_HASH';
 
 /** Context key that points every proxy in the app at another runtime bundle directory. */
 const BUNDLE_CONTEXT_KEY = 'cdk-mcp-governance-proxy:runtimeBundleDirectory';
@@ -66,7 +72,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
   /** The OAuth2 authorization endpoint people sign in at, with a `CognitoClient.human()` client. */
   public readonly authorizationEndpoint?: string;
   /** The audit log group. */
-  public readonly auditLogGroup: logs.ILogGroup;
+  public readonly auditLogGroup: ILogGroup;
   /** The KMS key of the audit log group (when the construct created the log group). */
   public readonly auditKey?: kms.IKey;
   /** The secret holding the tokenization key (with tokenization on). */
@@ -100,7 +106,9 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
   private checkResult?: CheckResult;
   private readonly bundleDir: string;
   private readonly deployValues: DeployValue[];
-  private readonly complianceBase: Omit<ComplianceModel, 'configDigest'>;
+  private readonly complianceBase: ComplianceBase;
+  private codeAsset?: s3_assets.Asset;
+  private readonly auditLogGroupLiteral?: string;
 
   constructor(scope: Construct, id: string, props: McpGovernanceProxyProps) {
     super(scope, id);
@@ -202,8 +210,8 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     // --- Environment.
     const environmentVariables: { [k: string]: string } = {};
     for (const [k, v] of Object.entries(props.environmentVariables ?? {})) {
-      if (k.startsWith(ENV_PREFIX) || k.startsWith('MCP_PROXY_CONFIG')) {
-        problems.add(`environmentVariables.${k}`, `uses a name reserved by the construct (${ENV_PREFIX}*, MCP_PROXY_CONFIG*)`, k, 'Rename the variable.');
+      if (k.startsWith(ENV_PREFIX) || k.startsWith('MCP_PROXY_CONFIG') || k === CODE_ASSET_HASH_VARIABLE) {
+        problems.add(`environmentVariables.${k}`, `uses a name reserved by the construct (${ENV_PREFIX}*, MCP_PROXY_CONFIG*, ${CODE_ASSET_HASH_VARIABLE})`, k, 'Rename the variable.');
       }
       const why = secretReason(this, k, v);
       if (why) {
@@ -220,6 +228,8 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     environmentVariables.MCP_PROXY_CONFIG_CHECKED = Lazy.string({
       produce: () => (this.staged.bundlePresent ? this.synthCheck().policiesChecked : undefined) ?? 'unchecked',
     });
+    // The code asset's hash, for the runtime's audit_start record: the audit trail names the code that wrote it.
+    environmentVariables[CODE_ASSET_HASH_VARIABLE] = Lazy.string({ produce: () => this.codeAsset?.assetHash ?? 'unknown' });
     if (Object.keys(environmentVariables).length > 50) {
       problems.add('environmentVariables', `makes ${Object.keys(environmentVariables).length} environment variables, over AgentCore's 50`, undefined,
         `Pass fewer; the configuration uses ${ext.values.length} for deploy-time values.`);
@@ -256,6 +266,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     artifact.bind(this.runtime, this.runtime);
     const asset = this.runtime.node.tryFindChild('AgentRuntimeArtifact');
     if (!(asset instanceof s3_assets.Asset)) throw new Error('McpGovernanceProxy: the AgentCore code asset was not created where expected (aws-cdk-lib changed?)');
+    this.codeAsset = asset;
     addStatement('ReadCodeAsset', { actions: perms.CODE_ASSET_READ_ACTIONS, resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] });
     // The role's policy must exist before the service creates the runtime (it reads the code with the role).
     (this.runtime.node.defaultChild as agentcore.CfnRuntime).node.addDependency(role);
@@ -275,42 +286,47 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     exec.acknowledgeWildcards();
     this.workloadIdentity = exec.workloadIdentity;
 
-    // --- Compliance model (completed with the digest by the synth-time check).
+    // --- Compliance model (completed at synth with the digests, the asset hash and what else the tree holds then).
+    const jwt = this.inbound.identity.jwt;
     this.complianceBase = {
-      reportVersion: 1,
-      construct: { path: this.node.path, stack: stack.stackName, runtimeName },
-      inboundAuth: { mode: inboundAuth.mode, description: this.inbound.description },
-      upstreams: upstreams.map((u) => ({
-        name: u.config.name,
-        kind: u.kind,
-        url: Token.isUnresolved(u.config.url) ? describeToken(stack, u.config.url) : u.config.url,
-        auth: u.authDescription,
-        timeoutMs: u.config.timeoutMs,
-      })),
+      reportVersion: 2,
+      libraryVersion: libraryVersion(),
+      construct: { path: this.node.path, stack: stack.stackName, runtimeName, templateFile: stack.templateFile, runtimeLogicalId: stack.resolve((this.runtime.node.defaultChild as agentcore.CfnRuntime).logicalId) },
+      inboundAuth: {
+        mode: inboundAuth.mode,
+        description: this.inbound.description,
+        audiences: (jwt?.audiences ?? []).map((x) => readable(stack, x)),
+        allowedClients: (jwt?.allowedClients ?? []).map((x) => readable(stack, x)),
+        clients: (this.inbound.clients ?? []).map((c) => ({ name: c.name, kind: c.kind.toString(), scopes: c.scopes, clientId: readable(stack, c.client.userPoolClientId) })),
+      },
+      upstreams: upstreams.map((u) => ({ name: u.config.name, kind: u.kind, url: readable(stack, u.config.url), auth: u.authDescription, timeoutMs: u.config.timeoutMs })),
       accessControl,
       sanitize,
       redact,
+      detectors: effectiveDetectors(redact, tokenize.config),
       tokenize: {
         enabled: tokenize.config.enabled,
         ...(tokenize.config.enabled ? {
           detectors: tokenize.config.detectors,
           argumentPaths: tokenize.config.argumentPaths,
           detokenizeResults: tokenize.config.detokenizeResults,
-          key: tokenize.secret ? `Secrets Manager secret ${Token.isUnresolved(tokenize.secret.secretName) ? describeToken(stack, tokenize.secret.secretArn) : tokenize.secret.secretName}` : undefined,
+          key: tokenize.secret ? `Secrets Manager secret ${Token.isUnresolved(tokenize.secret.secretName) ? readable(stack, tokenize.secret.secretArn) : tokenize.secret.secretName}` : undefined,
         } : {}),
       },
       audit: {
         sink: 'CloudWatch Logs',
-        logGroupName: Token.isUnresolved(trail.logGroupName) ? describeToken(stack, trail.logGroupName) : trail.logGroupName,
-        retentionDays: trail.retentionDays,
+        logGroupName: readable(stack, trail.logGroupName),
+        retention: trail.retentionDays === undefined ? 'as configured on the existing log group'
+          : trail.retentionDays === RetentionDays.INFINITE ? 'never expires' : `${trail.retentionDays} days`,
         encryption: trail.key ? 'encrypted with a customer-managed KMS key' : 'encryption as configured on the existing log group',
         failMode: trail.config.failMode ?? 'closed',
         includeRedactedContent: trail.config.includeRedactedContent ?? false,
         metricsNamespace: trail.namespace,
-        alarms: this.alarms.length ? ['denied calls', 'upstream errors', 'audit-sink failures'] : [],
+        runtimeLogGroup: `/aws/bedrock-agentcore/runtimes/${runtimeName}-<generated suffix>-DEFAULT`,
       },
-      deployTimeValues: ext.values.map((v) => ({ variable: v.variable, path: v.path, cloudFormation: describeToken(stack, v.value) })),
+      deployTimeValues: ext.values.map((v) => ({ variable: v.variable, path: v.path, value: readable(stack, v.value), standIn: v.sample })),
     };
+    this.auditLogGroupLiteral = Token.isUnresolved(trail.logGroupName) ? undefined : trail.logGroupName;
 
     this.node.addValidation({ validate: () => this.validateAtSynth() });
   }
@@ -382,7 +398,28 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     const stack = Stack.of(this);
     if (stage) {
       const rel = this.node.path.slice(stack.node.path.length).replace(/^\//, '').replace(/[^A-Za-z0-9_-]+/g, '-');
-      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, { ...this.complianceBase, configDigest: result.digest! });
+      const codeAssetHash = this.codeAsset?.assetHash ?? 'unknown';
+      const policiesChecked = result.policiesChecked ?? 'unchecked';
+      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, {
+        ...this.complianceBase,
+        generatedAt: new Date().toISOString(),
+        configDigest: result.digest!,
+        policiesChecked,
+        codeAssetHash,
+        audit: { ...this.complianceBase.audit, alarms: this.alarms.map((a) => alarmSummary(stack, a)) },
+        removalPolicies: removalPolicies(this),
+        verification: verificationSteps({
+          assemblyDir: path.relative(process.cwd(), stage.outdir) || '.',
+          stackName: stack.stackName,
+          templateFile: stack.templateFile,
+          runtimeLogicalId: this.complianceBase.construct.runtimeLogicalId,
+          codeAssetHash,
+          policiesChecked,
+          configDigest: result.digest!,
+          auditLogGroupName: this.auditLogGroupLiteral,
+          standIns: this.deployValues.map((d) => ({ variable: d.variable, standIn: d.sample })),
+        }),
+      });
     }
     return [];
   }

@@ -92,7 +92,7 @@ test('example 1 report: Cognito callers, the gateway upstream and each rule in p
   expect(md).toMatch(/\| `tools` \| AgentCore Gateway \| .* \| AWS SigV4 \(bedrock-agentcore\) with the execution role \| 30 s \|/);
   expect(md).toContain('| `baseline` | enforced | `baseline.admins` | permit | scopes `mcp-governance-proxy/admin` | all | all | all |');
   expect(md).toContain('| `baseline` | enforced | `baseline.no-deletes` | forbid | any authenticated caller | all | `tools` | `*delete*` |');
-  expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `\{"Fn::GetAtt":\["Gateway[0-9A-F]+","GatewayUrl"\]\}` \|/);
+  expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `<GatewayUrl of Gateway \(AWS::BedrockAgentCore::Gateway\)>` \| `https:\/\/deploy-time-value-1\.example\.com\/path` \|/);
 });
 
 test('example 2 report: redaction, tokenization and who sees detokenized values', () => {
@@ -101,7 +101,10 @@ test('example 2 report: redaction, tokenization and who sees detokenized values'
   expect(json.tokenize).toMatchObject({ enabled: true, detectors: ['EMAIL', 'CREDIT_CARD'], argumentPaths: ['*:customer.email'], detokenizeResults: true });
   expect(json.redact.custom).toEqual([{ name: 'ACCOUNT_ID', pattern: 'ACCT-[0-9]{8}' }]);
   expect(json.upstreams.map((u: { auth: string }) => u.auth.split(' ')[0])).toEqual(['AWS', 'OAuth2', 'API', 'AWS', 'OAuth2']);
-  expect(json.audit).toMatchObject({ failMode: 'closed', includeRedactedContent: false, alarms: ['denied calls', 'upstream errors', 'audit-sink failures'] });
+  expect(json.audit).toMatchObject({ failMode: 'closed', includeRedactedContent: false });
+  expect(json.audit.alarms.map((a: { name: string }) => a.name)).toEqual(['Proxy/DeniedCallsAlarm', 'Proxy/UpstreamErrorsAlarm', 'Proxy/AuditSinkAlarm']);
+  expect(json.detectors.tokenization).toEqual(['EMAIL', 'CREDIT_CARD']);
+  expect(json.detectors.redaction).toContain('ACCOUNT_ID (custom)');
 });
 
 test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked as not enforced', () => {
@@ -110,7 +113,7 @@ test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked 
   expect(md).toContain('JWT from the OIDC issuer https://example.okta.com/oauth2/default');
   expect(md).toContain('| `business-hours-candidate` | dry run (audited, not enforced) | raw Cedar |');
   expect(md).toContain('forbid (principal, action == McpProxy::Action::"tools/call", resource in McpProxy::Upstream::"tools")');
-  expect(md).toContain('retention 731 days');
+  expect(md).toContain('retention: 731 days');
 });
 
 test('the CloudFormation validator does catch what deploy would refuse (an RFC 8414 discovery URL on the credential provider)', () => {
