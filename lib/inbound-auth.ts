@@ -57,6 +57,14 @@ export interface ExistingCognitoInboundAuthOptions {
   readonly allowedScopes?: string[];
 }
 
+/** How the runtime authenticates callers. */
+export enum InboundAuthMode {
+  /** A JWT authorizer (Cognito or OIDC); the proxy verifies the token too and sees the caller's claims. */
+  JWT = 'jwt',
+  /** AWS IAM (SigV4); the proxy does not see who the caller is. */
+  IAM = 'iam',
+}
+
 /** Signature algorithms accepted for inbound JWTs. */
 export enum JwtAlgorithm {
   RS256 = 'RS256', RS384 = 'RS384', RS512 = 'RS512',
@@ -186,8 +194,8 @@ export abstract class InboundAuth {
     return new IamAuth();
   }
 
-  /** `jwt` or `iam`, as written to the configuration. */
-  public abstract readonly mode: string;
+  /** JWT or IAM. */
+  public abstract readonly mode: InboundAuthMode;
 
   /** @internal */
   public abstract _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding;
@@ -202,7 +210,7 @@ function cognitoIssuer(userPool: cognito.IUserPool): string {
 }
 
 class CognitoAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly options: CognitoInboundAuthOptions) {
     super();
   }
@@ -303,7 +311,7 @@ function defaultDomainPrefix(physicalNameBase: string): string {
 }
 
 class ExistingCognitoAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly userPool: cognito.IUserPool, private readonly clients: cognito.IUserPoolClient[], private readonly options: ExistingCognitoInboundAuthOptions) {
     super();
   }
@@ -334,7 +342,7 @@ class ExistingCognitoAuth extends InboundAuth {
 const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
 
 class OidcAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly options: OidcInboundAuthOptions) {
     super();
   }
@@ -382,7 +390,7 @@ class OidcAuth extends InboundAuth {
 }
 
 class IamAuth extends InboundAuth {
-  public readonly mode = 'iam';
+  public readonly mode = InboundAuthMode.IAM;
   public _bind(): InboundAuthBinding {
     return {
       identity: { mode: 'iam' },

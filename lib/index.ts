@@ -4,20 +4,21 @@ export { McpGovernanceProxyBase } from './mcp-governance-proxy-base';
 export type { IMcpGovernanceProxy, McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
 export { NamingMode, LogLevel } from './types';
 export type { McpGovernanceProxyProps, NamingOptions } from './types';
-export { InboundAuth, JwtAlgorithm } from './inbound-auth';
+export { InboundAuth, InboundAuthMode, JwtAlgorithm } from './inbound-auth';
 export { CognitoClient, CognitoClientKind } from './cognito-client';
 export type { MachineCognitoClientOptions, HumanCognitoClientOptions } from './cognito-client';
 export type { CognitoInboundAuthOptions, ExistingCognitoInboundAuthOptions, OidcInboundAuthOptions } from './inbound-auth';
 export { Upstream } from './upstream';
 export type { UpstreamOptions, NamedUpstreamOptions, RuntimeUpstreamOptions, GatewayUpstreamAttributes } from './upstream';
-export { UpstreamAuth, ClientAuthMethod } from './upstream-auth';
+export { UpstreamAuth, UpstreamAuthType, ClientAuthMethod } from './upstream-auth';
 export type {
   SigV4AuthOptions, OAuth2ServerOptions, OAuth2AuthOptions, OAuth2ProviderAuthOptions, ApiKeyAuthOptions, ApiKeyProviderAuthOptions,
   ClientCredentialsAuthOptions,
 } from './upstream-auth';
-export { AccessAction, AccessRule } from './access-control';
+export { AccessAction, AccessEffect, AccessRule } from './access-control';
 export type { AccessControlOptions, AccessRuleProps, AccessRuleSet, ToolAnnotationConditions } from './access-control';
 export { Detector, ControlCharacters, InjectionHeuristics, RedactionReplacement, DenyPatternAction } from './data-protection';
 export type { SanitizationOptions, RedactionOptions, TokenizationOptions, DenyPattern, CustomDetector } from './data-protection';
 export { AuditFailMode } from './audit';
 export type { AuditOptions } from './audit';
+export { McpGovernanceProxyErrors } from './errors';

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { Annotations, Lazy, Names, Stack, Stage, SymlinkFollowMode, Token } from 'aws-cdk-lib';
+import { Annotations, type CfnOutput, Lazy, Names, Stack, Stage, SymlinkFollowMode, Token } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
@@ -29,6 +29,7 @@ import { propOf, propOfPath } from './private/config-paths';
 import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deploy-values';
 import { ExecutionRole } from './private/execution-role';
 import { createAlarmsAndDashboard } from './private/observability';
+import { createOutputs } from './private/outputs';
 import { checkRules } from './private/rule-checks';
 import { BUNDLE_ENTRY, defaultBundleDir, stageCodeAsset, type StagedAsset } from './private/staging';
 import { setUpTokenization } from './private/tokenization';
@@ -293,7 +294,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       libraryVersion: libraryVersion(),
       construct: { path: this.node.path, stack: stack.stackName, runtimeName, templateFile: stack.templateFile, runtimeLogicalId: stack.resolve((this.runtime.node.defaultChild as agentcore.CfnRuntime).logicalId) },
       inboundAuth: {
-        mode: inboundAuth.mode,
+        mode: inboundAuth.mode.toString(),
         description: this.inbound.description,
         audiences: (jwt?.audiences ?? []).map((x) => readable(stack, x)),
         allowedClients: (jwt?.allowedClients ?? []).map((x) => readable(stack, x)),
@@ -340,6 +341,22 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:grantInvokeWithJwt', 'grantInvoke() has no effect for callers while the runtime uses a JWT authorizer: use InboundAuth.iam() for IAM callers.');
     }
     return super.grantInvoke(grantee);
+  }
+
+  /**
+   * Adds CloudFormation outputs a user needs to connect: `McpEndpoint`, `RuntimeArn`, and with Cognito
+   * `TokenEndpoint`, `AuthorizationEndpoint` (with a human client) and `ClientId<name>` per app client.
+   * Opt-in: the construct adds no outputs by itself. Call it once.
+   * @param exportNamePrefix export the outputs as `<prefix>-<output id>` (for other stacks' `Fn.importValue`)
+   */
+  public addOutputs(exportNamePrefix?: string): CfnOutput[] {
+    return createOutputs(this, {
+      invocationUrl: this.invocationUrl,
+      runtimeArn: this.runtimeArn,
+      tokenEndpoint: this.tokenEndpoint,
+      authorizationEndpoint: this.authorizationEndpoint,
+      clients: this.userPoolClients,
+    }, exportNamePrefix);
   }
 
   /** Network access of the runtime (`IConnectable`): only with a VPC `networkConfiguration`, else it throws. */

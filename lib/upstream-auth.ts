@@ -8,6 +8,20 @@ import { sid, type ProxyBindContext } from './private/bind-context';
 import { WORKLOAD_IDENTITY_WILDCARD_REASON } from './private/execution-role';
 import { grantSecretRead } from './private/grants';
 
+/** How the proxy authenticates to an upstream. */
+export enum UpstreamAuthType {
+  /** No credentials. */
+  NONE = 'none',
+  /** AWS SigV4 with the execution role. */
+  SIGV4 = 'sigv4',
+  /** OAuth2 client credentials through an AgentCore Identity OAuth2 credential provider. */
+  AGENTCORE_OAUTH2 = 'agentcore-oauth2',
+  /** An API key through an AgentCore Identity API key credential provider. */
+  AGENTCORE_API_KEY = 'agentcore-api-key',
+  /** Plain OAuth2 client credentials against a token endpoint, the secret read from Secrets Manager. */
+  OAUTH2_CLIENT_CREDENTIALS = 'oauth2-client-credentials',
+}
+
 /** How the proxy authenticates to a token endpoint when it sends its client secret (RFC 6749 section 2.3.1). */
 export enum ClientAuthMethod {
   /** HTTP Basic authentication with the client id and secret. */
@@ -236,8 +250,8 @@ export abstract class UpstreamAuth {
     return new ClientCredentialsAuth(options);
   }
 
-  /** The auth type as written to the configuration (`none`, `sigv4`, `agentcore-oauth2`, ...). */
-  public abstract readonly type: string;
+  /** The kind of credentials. */
+  public abstract readonly type: UpstreamAuthType;
 
   /**
    * Creates what the auth needs, grants the execution role exactly that, and renders the config.
@@ -247,14 +261,14 @@ export abstract class UpstreamAuth {
 }
 
 class NoAuth extends UpstreamAuth {
-  public readonly type = 'none';
+  public readonly type = UpstreamAuthType.NONE;
   public _bind(): UpstreamAuthBinding {
     return { config: { type: 'none' }, description: 'none' };
   }
 }
 
 class SigV4Auth extends UpstreamAuth {
-  public readonly type = 'sigv4';
+  public readonly type = UpstreamAuthType.SIGV4;
   constructor(private readonly options: SigV4AuthOptions) {
     super();
   }
@@ -272,7 +286,7 @@ class SigV4Auth extends UpstreamAuth {
 }
 
 class NewOAuth2Auth extends UpstreamAuth {
-  public readonly type = 'agentcore-oauth2';
+  public readonly type = UpstreamAuthType.AGENTCORE_OAUTH2;
   constructor(private readonly options: OAuth2AuthOptions) {
     super();
   }
@@ -319,7 +333,7 @@ class NewOAuth2Auth extends UpstreamAuth {
 }
 
 class ExistingOAuth2Auth extends UpstreamAuth {
-  public readonly type = 'agentcore-oauth2';
+  public readonly type = UpstreamAuthType.AGENTCORE_OAUTH2;
   constructor(private readonly provider: agentcore.IOAuth2CredentialProvider, private readonly options: OAuth2ProviderAuthOptions) {
     super();
   }
@@ -342,7 +356,7 @@ class ExistingOAuth2Auth extends UpstreamAuth {
 }
 
 class NewApiKeyAuth extends UpstreamAuth {
-  public readonly type = 'agentcore-api-key';
+  public readonly type = UpstreamAuthType.AGENTCORE_API_KEY;
   constructor(private readonly options: ApiKeyAuthOptions) {
     super();
   }
@@ -367,7 +381,7 @@ class NewApiKeyAuth extends UpstreamAuth {
 }
 
 class ExistingApiKeyAuth extends UpstreamAuth {
-  public readonly type = 'agentcore-api-key';
+  public readonly type = UpstreamAuthType.AGENTCORE_API_KEY;
   constructor(private readonly provider: agentcore.IApiKeyCredentialProvider, private readonly options: ApiKeyProviderAuthOptions) {
     super();
   }
@@ -391,7 +405,7 @@ class ExistingApiKeyAuth extends UpstreamAuth {
 }
 
 class ClientCredentialsAuth extends UpstreamAuth {
-  public readonly type = 'oauth2-client-credentials';
+  public readonly type = UpstreamAuthType.OAUTH2_CLIENT_CREDENTIALS;
   constructor(private readonly options: ClientCredentialsAuthOptions) {
     super();
   }

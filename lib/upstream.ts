@@ -4,7 +4,7 @@ import { LIMITS, type UpstreamConfig } from './config/contract';
 import * as perms from './perms';
 import { sid, type ProxyBindContext } from './private/bind-context';
 import { secretReason } from './private/secrets';
-import { UpstreamAuth } from './upstream-auth';
+import { UpstreamAuth, UpstreamAuthType } from './upstream-auth';
 
 /** Options every upstream takes. */
 export interface UpstreamOptions {
@@ -166,7 +166,7 @@ class GatewayUpstream extends Upstream {
     if (!this.gatewayUrl) {
       ctx.problems.add(`${prop}`, 'the gateway has no gatewayUrl', undefined, 'Use Upstream.agentCoreGatewayFromAttributes({ gatewayArn, gatewayUrl }).');
     }
-    const sigV4 = this.named.auth === undefined || this.named.auth.type === 'sigv4';
+    const sigV4 = this.named.auth === undefined || this.named.auth.type === UpstreamAuthType.SIGV4;
     if (sigV4) {
       // IAM-authorized gateways check InvokeGateway against the caller; JWT-authorized ones ignore it.
       ctx.addStatement(sid('Upstream', name, 'InvokeGateway'), { actions: perms.GATEWAY_INVOKE_ACTIONS, resources: [this.gatewayArn] });
@@ -184,7 +184,7 @@ class RuntimeUpstream extends Upstream {
     const qualifier = this.named.qualifier ?? 'DEFAULT';
     ctx.problems.pattern(`${prop}.qualifier`, qualifier, /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'Use the runtime endpoint name (DEFAULT unless you created another).');
     const arn = this.runtime.agentRuntimeArn;
-    const sigV4 = this.named.auth === undefined || this.named.auth.type === 'sigv4';
+    const sigV4 = this.named.auth === undefined || this.named.auth.type === UpstreamAuthType.SIGV4;
     if (sigV4) {
       ctx.addStatement(sid('Upstream', name, 'InvokeRuntime'), {
         actions: perms.RUNTIME_INVOKE_ACTIONS,
