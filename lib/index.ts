@@ -2,7 +2,7 @@
 export { McpGovernanceProxy } from './mcp-governance-proxy';
 export { McpGovernanceProxyBase } from './mcp-governance-proxy-base';
 export type { IMcpGovernanceProxy, McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
-export { NamingMode, LogLevel } from './types';
+export { NamingMode, LogLevel, RuntimeArtifactType } from './types';
 export type { McpGovernanceProxyProps, NamingOptions } from './types';
 export { InboundAuth, InboundAuthMode, JwtAlgorithm } from './inbound-auth';
 export { CognitoClient, CognitoClientKind } from './cognito-client';

@@ -7,6 +7,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { RetentionDays, type ILogGroup } from 'aws-cdk-lib/aws-logs';
+import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
@@ -30,10 +31,11 @@ import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deplo
 import { ExecutionRole } from './private/execution-role';
 import { createAlarmsAndDashboard } from './private/observability';
 import { createOutputs } from './private/outputs';
+import { DOCKERFILE_NAME, containerDockerfile } from './private/container';
 import { checkRules } from './private/rule-checks';
 import { BUNDLE_ENTRY, defaultBundleDir, stageCodeAsset, type StagedAsset } from './private/staging';
 import { setUpTokenization } from './private/tokenization';
-import type { McpGovernanceProxyProps } from './types';
+import { RuntimeArtifactType, type McpGovernanceProxyProps } from './types';
 import { encodeArn, type UpstreamBinding } from './upstream';
 
 /** The runtime environment variable holding the code asset's hash (the runtime puts it into `audit_start`). */
@@ -108,7 +110,8 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
   private readonly bundleDir: string;
   private readonly deployValues: DeployValue[];
   private readonly complianceBase: ComplianceBase;
-  private codeAsset?: s3_assets.Asset;
+  /** The code zip or container image asset (its hash names the code in the audit trail and the report). */
+  private codeAsset?: { readonly assetHash: string };
   private readonly auditLogGroupLiteral?: string;
 
   constructor(scope: Construct, id: string, props: McpGovernanceProxyProps) {
@@ -241,14 +244,17 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     // --- Stage the code asset: the pre-built bundle plus the configuration. No bundling at synth.
     this.configDocument = `${JSON.stringify(ext.document, null, 2)}\n`;
     this.bundleDir = path.resolve(props.runtimeBundleDirectory ?? this.node.tryGetContext(BUNDLE_CONTEXT_KEY) ?? defaultBundleDir());
-    this.staged = stageCodeAsset(this.bundleDir, this.configDocument);
-    const artifact = agentcore.AgentRuntimeArtifact.fromCodeAsset({
-      path: this.staged.directory,
-      runtime: agentcore.AgentCoreRuntime.NODE_22,
-      entrypoint: [BUNDLE_ENTRY],
-      // The staging directory links to the bundle files: fingerprint and copy their contents.
-      followSymlinks: SymlinkFollowMode.ALWAYS,
-    });
+    const container = props.artifactType === RuntimeArtifactType.CONTAINER;
+    this.staged = stageCodeAsset(this.bundleDir, this.configDocument, container ? { [DOCKERFILE_NAME]: containerDockerfile() } : {});
+    // The staging directory links to the bundle files: fingerprint and copy their contents.
+    const artifact = container
+      ? agentcore.AgentRuntimeArtifact.fromAsset(this.staged.directory, { platform: ecr_assets.Platform.LINUX_ARM64, followSymlinks: SymlinkFollowMode.ALWAYS })
+      : agentcore.AgentRuntimeArtifact.fromCodeAsset({
+        path: this.staged.directory,
+        runtime: agentcore.AgentCoreRuntime.NODE_22,
+        entrypoint: [BUNDLE_ENTRY],
+        followSymlinks: SymlinkFollowMode.ALWAYS,
+      });
 
     // --- The runtime.
     this.runtime = new agentcore.Runtime(this, 'Runtime', {
@@ -266,9 +272,16 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     // Bind now (the L2 would bind while rendering) so the asset exists and its object can be granted precisely.
     artifact.bind(this.runtime, this.runtime);
     const asset = this.runtime.node.tryFindChild('AgentRuntimeArtifact');
-    if (!(asset instanceof s3_assets.Asset)) throw new Error('McpGovernanceProxy: the AgentCore code asset was not created where expected (aws-cdk-lib changed?)');
+    if (asset instanceof s3_assets.Asset) {
+      addStatement('ReadCodeAsset', { actions: perms.CODE_ASSET_READ_ACTIONS, resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] });
+    } else if (asset instanceof ecr_assets.DockerImageAsset) {
+      addStatement('PullContainerImage', { actions: perms.CONTAINER_PULL_ACTIONS, resources: [asset.repository.repositoryArn] });
+      addStatement('EcrAuthorizationToken', { actions: perms.ECR_AUTH_ACTIONS, resources: ['*'] },
+        'ecr:GetAuthorizationToken has no resource-level permissions (AWS documents Resource "*"); it only authenticates to the registry, the image pull itself is scoped to the asset repository.');
+    } else {
+      throw new Error('McpGovernanceProxy: the AgentCore artifact asset was not created where expected (aws-cdk-lib changed?)');
+    }
     this.codeAsset = asset;
-    addStatement('ReadCodeAsset', { actions: perms.CODE_ASSET_READ_ACTIONS, resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] });
     // The role's policy must exist before the service creates the runtime (it reads the code with the role).
     (this.runtime.node.defaultChild as agentcore.CfnRuntime).node.addDependency(role);
     this.runtimeArn = this.runtime.agentRuntimeArn;
@@ -430,6 +443,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
           stackName: stack.stackName,
           templateFile: stack.templateFile,
           runtimeLogicalId: this.complianceBase.construct.runtimeLogicalId,
+          container: this.codeAsset instanceof ecr_assets.DockerImageAsset,
           codeAssetHash,
           policiesChecked,
           configDigest: result.digest!,

@@ -30,6 +30,18 @@ export interface NamingOptions {
   readonly separator?: string;
 }
 
+/** How the runtime's code is packaged. */
+export enum RuntimeArtifactType {
+  /** A Node.js 22 code zip (AgentCore direct code deployment): no container registry, no Docker at deploy. */
+  CODE_ZIP = 'code-zip',
+  /**
+   * A linux/arm64 container image (Node.js 22) built from the same bundle and configuration with a generated
+   * Dockerfile. Synth needs no Docker; `cdk deploy` builds and pushes the image (Docker or Finch, arm64 emulation on
+   * x86 hosts). The fallback while MCP on code-zip runtimes is not documented by AWS.
+   */
+  CONTAINER = 'container',
+}
+
 /** The proxy's operational log level (stderr, scrubbed by the redaction detectors). */
 export enum LogLevel {
   DEBUG = 'debug',
@@ -121,6 +133,11 @@ export interface McpGovernanceProxyProps {
    * @default - the service defaults
    */
   readonly lifecycleConfiguration?: agentcore.LifecycleConfiguration;
+  /**
+   * How the runtime's code is packaged.
+   * @default RuntimeArtifactType.CODE_ZIP
+   */
+  readonly artifactType?: RuntimeArtifactType;
   /**
    * A directory holding a runtime bundle (`index.js`) to deploy instead of the one shipped in this package
    * (the context key `cdk-mcp-governance-proxy:runtimeBundleDirectory` sets it app-wide).

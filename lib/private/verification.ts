@@ -7,6 +7,8 @@ export interface VerificationInputs {
   readonly stackName: string;
   readonly templateFile: string;
   readonly runtimeLogicalId: string;
+  /** The container artifact (an image tagged with the hash) instead of the code zip (`<hash>.zip`). */
+  readonly container?: boolean;
   readonly codeAssetHash: string;
   readonly policiesChecked: string;
   readonly configDigest: string;
@@ -36,11 +38,11 @@ export function verificationSteps(v: VerificationInputs): VerificationStep[] {
       title: 'The template deploys this code asset, stamped with its hash and the checked-policies stamp',
       offline: true,
       commands: [
-        `node -p "${props}.AgentRuntimeArtifact.CodeConfiguration.Code.S3.Prefix"`,
+        ...(v.container ? [] : [`node -p "${props}.AgentRuntimeArtifact.CodeConfiguration.Code.S3.Prefix"`]),
         `node -p "${props}.EnvironmentVariables.MCP_PROXY_CODE_ASSET_HASH"`,
         `node -p "${props}.EnvironmentVariables.MCP_PROXY_CONFIG_CHECKED"`,
       ],
-      expect: `${v.codeAssetHash}.zip, then ${v.codeAssetHash}, then ${v.policiesChecked}`,
+      expect: `${v.container ? '' : `${v.codeAssetHash}.zip, then `}${v.codeAssetHash}, then ${v.policiesChecked}`,
     },
     {
       title: 'The shipped configuration has this digest (the runtime\'s own check, with the stand-ins for deploy-time values)',
@@ -53,9 +55,9 @@ export function verificationSteps(v: VerificationInputs): VerificationStep[] {
       offline: false,
       commands: [
         `RUNTIME_ID=$(aws cloudformation describe-stack-resource --stack-name ${shq(v.stackName)} --logical-resource-id ${v.runtimeLogicalId} --query StackResourceDetail.PhysicalResourceId --output text)`,
-        'aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id "$RUNTIME_ID" --query \'{status: status, code: agentRuntimeArtifact.codeConfiguration.code.s3.prefix, codeAssetHash: environmentVariables.MCP_PROXY_CODE_ASSET_HASH, policiesChecked: environmentVariables.MCP_PROXY_CONFIG_CHECKED}\'',
+        `aws bedrock-agentcore-control get-agent-runtime --agent-runtime-id "$RUNTIME_ID" --query '{status: status, code: ${v.container ? 'agentRuntimeArtifact.containerConfiguration.containerUri' : 'agentRuntimeArtifact.codeConfiguration.code.s3.prefix'}, codeAssetHash: environmentVariables.MCP_PROXY_CODE_ASSET_HASH, policiesChecked: environmentVariables.MCP_PROXY_CONFIG_CHECKED}'`,
       ],
-      expect: `code ${v.codeAssetHash}.zip, codeAssetHash ${v.codeAssetHash}, policiesChecked ${v.policiesChecked}`,
+      expect: `code ${v.container ? `an image tagged ${v.codeAssetHash}` : `${v.codeAssetHash}.zip`}, codeAssetHash ${v.codeAssetHash}, policiesChecked ${v.policiesChecked}`,
     },
     {
       title: 'Every runtime instance recorded the configuration in force (CloudWatch Logs Insights)',
