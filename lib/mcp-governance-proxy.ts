@@ -6,7 +6,7 @@ import type * as cognito from 'aws-cdk-lib/aws-cognito';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import { RetentionDays, type ILogGroup } from 'aws-cdk-lib/aws-logs';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
 import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -21,10 +21,8 @@ import { ImportedMcpGovernanceProxy, McpGovernanceProxyBase, type IMcpGovernance
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { runCheck, type CheckResult } from './private/check';
-import { secretReason } from './private/secrets';
 import { writeComplianceReport } from './private/compliance';
-import { alarmSummary, effectiveDetectors, libraryVersion, removalPolicies, type ComplianceBase } from './private/compliance-parts';
-import { readable } from './private/readable';
+import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } from './private/compliance-parts';
 import { verificationSteps } from './private/verification';
 import { propOf, propOfPath } from './private/config-paths';
 import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deploy-values';
@@ -33,6 +31,7 @@ import { createAlarmsAndDashboard } from './private/observability';
 import { createOutputs } from './private/outputs';
 import { DOCKERFILE_NAME, containerDockerfile } from './private/container';
 import { checkRules } from './private/rule-checks';
+import { userEnvironment, validateRequestHeaders } from './private/runtime-settings';
 import { BUNDLE_ENTRY, defaultBundleDir, stageCodeAsset, type StagedAsset } from './private/staging';
 import { setUpTokenization } from './private/tokenization';
 import { RuntimeArtifactType, type McpGovernanceProxyProps } from './types';
@@ -191,7 +190,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
 
     // --- Request headers.
     const headers = [...this.inbound.headers, ...(props.requestHeaders ?? [])];
-    this.validateHeaders(headers, props.requestHeaders ?? [], problems);
+    validateRequestHeaders(headers, props.requestHeaders ?? [], problems);
 
     // --- The configuration document.
     const doc: ProxyConfigDocument = {
@@ -212,18 +211,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     this.deployValues = ext.values;
 
     // --- Environment.
-    const environmentVariables: { [k: string]: string } = {};
-    for (const [k, v] of Object.entries(props.environmentVariables ?? {})) {
-      if (k.startsWith(ENV_PREFIX) || k.startsWith('MCP_PROXY_CONFIG') || k === CODE_ASSET_HASH_VARIABLE) {
-        problems.add(`environmentVariables.${k}`, `uses a name reserved by the construct (${ENV_PREFIX}*, MCP_PROXY_CONFIG*, ${CODE_ASSET_HASH_VARIABLE})`, k, 'Rename the variable.');
-      }
-      const why = secretReason(this, k, v);
-      if (why) {
-        problems.add(`environmentVariables.${k}`, `${why}: runtime environment variables are stored in plain text (GetAgentRuntime shows them)`, undefined,
-          'Keep secrets in Secrets Manager: upstream credentials go through UpstreamAuth (apiKey, oauth2, clientCredentials), read at run time.');
-      }
-      environmentVariables[k] = v;
-    }
+    const environmentVariables = userEnvironment(this, props.environmentVariables ?? {}, [CODE_ASSET_HASH_VARIABLE], problems);
     if (props.logLevel) environmentVariables.MCP_PROXY_LOG_LEVEL = props.logLevel.toString();
     for (const dv of ext.values) environmentVariables[dv.variable] = dv.value;
     // The stamp the synth-time check printed for these policies (see validateAtSynth): start-up then skips the Cedar
@@ -301,45 +289,9 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     this.workloadIdentity = exec.workloadIdentity;
 
     // --- Compliance model (completed at synth with the digests, the asset hash and what else the tree holds then).
-    const jwt = this.inbound.identity.jwt;
-    this.complianceBase = {
-      reportVersion: 2,
-      libraryVersion: libraryVersion(),
-      construct: { path: this.node.path, stack: stack.stackName, runtimeName, templateFile: stack.templateFile, runtimeLogicalId: stack.resolve((this.runtime.node.defaultChild as agentcore.CfnRuntime).logicalId) },
-      inboundAuth: {
-        mode: inboundAuth.mode.toString(),
-        description: this.inbound.description,
-        audiences: (jwt?.audiences ?? []).map((x) => readable(stack, x)),
-        allowedClients: (jwt?.allowedClients ?? []).map((x) => readable(stack, x)),
-        clients: (this.inbound.clients ?? []).map((c) => ({ name: c.name, kind: c.kind.toString(), scopes: c.scopes, clientId: readable(stack, c.client.userPoolClientId) })),
-      },
-      upstreams: upstreams.map((u) => ({ name: u.config.name, kind: u.kind, url: readable(stack, u.config.url), auth: u.authDescription, timeoutMs: u.config.timeoutMs })),
-      accessControl,
-      sanitize,
-      redact,
-      detectors: effectiveDetectors(redact, tokenize.config),
-      tokenize: {
-        enabled: tokenize.config.enabled,
-        ...(tokenize.config.enabled ? {
-          detectors: tokenize.config.detectors,
-          argumentPaths: tokenize.config.argumentPaths,
-          detokenizeResults: tokenize.config.detokenizeResults,
-          key: tokenize.secret ? `Secrets Manager secret ${Token.isUnresolved(tokenize.secret.secretName) ? readable(stack, tokenize.secret.secretArn) : tokenize.secret.secretName}` : undefined,
-        } : {}),
-      },
-      audit: {
-        sink: 'CloudWatch Logs',
-        logGroupName: readable(stack, trail.logGroupName),
-        retention: trail.retentionDays === undefined ? 'as configured on the existing log group'
-          : trail.retentionDays === RetentionDays.INFINITE ? 'never expires' : `${trail.retentionDays} days`,
-        encryption: trail.key ? 'encrypted with a customer-managed KMS key' : 'encryption as configured on the existing log group',
-        failMode: trail.config.failMode ?? 'closed',
-        includeRedactedContent: trail.config.includeRedactedContent ?? false,
-        metricsNamespace: trail.namespace,
-        runtimeLogGroup: `/aws/bedrock-agentcore/runtimes/${runtimeName}-<generated suffix>-DEFAULT`,
-      },
-      deployTimeValues: ext.values.map((v) => ({ variable: v.variable, path: v.path, value: readable(stack, v.value), standIn: v.sample })),
-    };
+    this.complianceBase = complianceBase({
+      proxy: this, runtimeName, inbound: this.inbound, inboundMode: inboundAuth.mode.toString(), upstreams, accessControl, sanitize, redact, tokenize, trail, deployValues: ext.values,
+    });
     this.auditLogGroupLiteral = Token.isUnresolved(trail.logGroupName) ? undefined : trail.logGroupName;
 
     this.node.addValidation({ validate: () => this.validateAtSynth() });
@@ -383,22 +335,6 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       if (strict) problems.add(f.prop, f.message, undefined, f.fix);
       else Annotations.of(this).addWarningV2(f.id, `${f.prop}: ${f.message}. ${f.fix} (accessControl.strictRuleChecks turns this into an error.)`);
     }
-  }
-
-  private validateHeaders(all: string[], extra: string[], problems: Problems): void {
-    if (all.length > 20) problems.add('requestHeaders', `makes ${all.length} allowlisted headers, over AgentCore's 20`, extra, 'Allow fewer headers.');
-    const seen = new Set<string>();
-    all.forEach((h) => {
-      if (seen.has(h.toLowerCase())) problems.add('requestHeaders', 'names a header twice (Authorization is added for JWT inbound auth)', h, 'Remove the duplicate.');
-      seen.add(h.toLowerCase());
-    });
-    extra.forEach((h, i) => {
-      problems.pattern(`requestHeaders[${i}]`, h, /^[A-Za-z][A-Za-z0-9_-]{0,255}$/, 'Start with a letter; use letters, digits, _ and -.');
-      const lower = h.toLowerCase();
-      if (lower.startsWith('x-amz-') || (lower.startsWith('x-amzn-') && !lower.startsWith('x-amzn-bedrock-agentcore-runtime-custom-'))) {
-        problems.add(`requestHeaders[${i}]`, 'is a header AgentCore does not pass to the container', h, 'Use X-Amzn-Bedrock-AgentCore-Runtime-Custom-<name> or a header without the x-amz prefix.');
-      }
-    });
   }
 
   /**

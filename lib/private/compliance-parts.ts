@@ -1,12 +1,20 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CfnResource, type Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack, Token } from 'aws-cdk-lib';
+import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { AuditTrail } from '../audit';
+import type { AccessControlConfig } from '../config/contract';
+import type { InboundAuthBinding } from '../inbound-auth';
+import type { UpstreamBinding } from '../upstream';
+import type { DeployValue } from './deploy-values';
+import type { TokenizationSetup } from './tokenization';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { IConstruct } from 'constructs';
 import type { ProxyConfigDocument, TokenizeConfig } from '../config/contract';
 import { Detector } from '../data-protection';
 import type { ComplianceModel } from './compliance';
-import { readableResolved } from './readable';
+import { readable, readableResolved } from './readable';
 
 /** What the construct knows when it is built; the rest is filled in at synth (see validateAtSynth). */
 export type ComplianceBase = Omit<ComplianceModel, 'generatedAt' | 'configDigest' | 'policiesChecked' | 'codeAssetHash' | 'removalPolicies' | 'verification' | 'audit'>
@@ -55,4 +63,63 @@ export function removalPolicies(scope: IConstruct): ComplianceModel['removalPoli
       type: c.cfnResourceType,
       policy: c.cfnOptions.deletionPolicy ?? 'Delete',
     }));
+}
+
+/** What the construct hands over to describe itself. */
+export interface ComplianceInputs {
+  readonly proxy: IConstruct & { readonly runtime: agentcore.Runtime };
+  readonly runtimeName: string;
+  readonly inbound: InboundAuthBinding;
+  readonly inboundMode: string;
+  readonly upstreams: UpstreamBinding[];
+  readonly accessControl: AccessControlConfig;
+  readonly sanitize: ProxyConfigDocument['sanitize'];
+  readonly redact: ProxyConfigDocument['redact'];
+  readonly tokenize: TokenizationSetup;
+  readonly trail: AuditTrail;
+  readonly deployValues: DeployValue[];
+}
+
+/** The part of the compliance model known when the construct is built (references in words, not CloudFormation). */
+export function complianceBase(i: ComplianceInputs): ComplianceBase {
+const jwt = i.inbound.identity.jwt;
+const stack = Stack.of(i.proxy);
+return {
+    reportVersion: 2,
+    libraryVersion: libraryVersion(),
+    construct: { path: i.proxy.node.path, stack: stack.stackName, runtimeName: i.runtimeName, templateFile: stack.templateFile, runtimeLogicalId: stack.resolve((i.proxy.runtime.node.defaultChild as agentcore.CfnRuntime).logicalId) },
+    inboundAuth: {
+      mode: i.inboundMode,
+      description: i.inbound.description,
+      audiences: (jwt?.audiences ?? []).map((x) => readable(stack, x)),
+      allowedClients: (jwt?.allowedClients ?? []).map((x) => readable(stack, x)),
+      clients: (i.inbound.clients ?? []).map((c) => ({ name: c.name, kind: c.kind.toString(), scopes: c.scopes, clientId: readable(stack, c.client.userPoolClientId) })),
+    },
+    upstreams: i.upstreams.map((u) => ({ name: u.config.name, kind: u.kind, url: readable(stack, u.config.url), auth: u.authDescription, timeoutMs: u.config.timeoutMs })),
+    accessControl: i.accessControl,
+    sanitize: i.sanitize,
+    redact: i.redact,
+    detectors: effectiveDetectors(i.redact, i.tokenize.config),
+    tokenize: {
+      enabled: i.tokenize.config.enabled,
+      ...(i.tokenize.config.enabled ? {
+        detectors: i.tokenize.config.detectors,
+        argumentPaths: i.tokenize.config.argumentPaths,
+        detokenizeResults: i.tokenize.config.detokenizeResults,
+        key: i.tokenize.secret ? `Secrets Manager secret ${Token.isUnresolved(i.tokenize.secret.secretName) ? readable(stack, i.tokenize.secret.secretArn) : i.tokenize.secret.secretName}` : undefined,
+      } : {}),
+    },
+    audit: {
+      sink: 'CloudWatch Logs',
+      logGroupName: readable(stack, i.trail.logGroupName),
+      retention: i.trail.retentionDays === undefined ? 'as configured on the existing log group'
+        : i.trail.retentionDays === RetentionDays.INFINITE ? 'never expires' : `${i.trail.retentionDays} days`,
+      encryption: i.trail.key ? 'encrypted with a customer-managed KMS key' : 'encryption as configured on the existing log group',
+      failMode: i.trail.config.failMode ?? 'closed',
+      includeRedactedContent: i.trail.config.includeRedactedContent ?? false,
+      metricsNamespace: i.trail.namespace,
+      runtimeLogGroup: `/aws/bedrock-agentcore/runtimes/${i.runtimeName}-<generated suffix>-DEFAULT`,
+    },
+    deployTimeValues: i.deployValues.map((v) => ({ variable: v.variable, path: v.path, value: readable(stack, v.value), standIn: v.sample })),
+  };
 }
