@@ -220,3 +220,28 @@ test('two proxies with default Cognito in one stack: no duplicate physical names
   expect(domains).toHaveLength(2);
   expect(JSON.stringify(domains[0].Properties.Domain)).not.toEqual(JSON.stringify(domains[1].Properties.Domain));
 });
+
+describe('the README quick start', () => {
+  const rules = (...r: AccessRule[]) => ({ ruleSets: [{ name: 'baseline', rules: r }] });
+  test('as it was (groups with only the default machine client): the analysts rule is reported as never matching', () => {
+    const { stack } = proxyStack({
+      inboundAuth: InboundAuth.cognito({ scopes: ['invoke', 'admin'], groups: ['analysts'] }),
+      accessControl: rules(AccessRule.permit({ scopes: ['mcp-governance-proxy/admin'] }), AccessRule.permit({ groups: ['analysts'], annotations: { readOnly: true } }), AccessRule.forbid({ tools: ['*delete*'] })),
+    });
+    expect(warnings(stack, NEVER)).toEqual([expect.stringMatching(/rules\[1\]\.groups: rule baseline\.1 names group analysts that no caller can carry/)]);
+  });
+  test('corrected (an agent client with admin, a human client for analysts): every rule can match', () => {
+    const { stack } = proxyStack({
+      inboundAuth: InboundAuth.cognito({
+        scopes: ['invoke', 'admin'],
+        groups: ['analysts'],
+        clients: [
+          CognitoClient.machine({ name: 'ops-agent', scopes: ['invoke', 'admin'] }),
+          CognitoClient.human({ name: 'mcp-desktop', scopes: ['invoke'], callbackUrls: ['http://localhost:33418/callback'] }),
+        ],
+      }),
+      accessControl: rules(AccessRule.permit({ scopes: ['mcp-governance-proxy/admin'] }), AccessRule.permit({ groups: ['analysts'], annotations: { readOnly: true } }), AccessRule.forbid({ tools: ['*delete*'] })),
+    });
+    expect([...warnings(stack, NEVER), ...warnings(stack, CONTRA), ...warnings(stack, DETOK)]).toEqual([]);
+  });
+});
