@@ -7,8 +7,10 @@
  * - `search`: an API-key MCP server; the key is held by a new AgentCore Identity API key credential provider.
  * - `billing`: an MCP server on API Gateway with IAM auth (SigV4 for execute-api, with an explicit grant).
  *
- * Email addresses and card numbers in arguments are tokenized before they reach any upstream; only the `support`
- * group sees them detokenized in results. Results are redacted for everyone else.
+ * Agents use a machine client (client credentials, scope `invoke`); support and sales staff sign in through their MCP
+ * client (authorization code + PKCE), and their tokens carry their `support` / `sales` group. Email addresses and
+ * card numbers in arguments are tokenized before they reach any upstream; only the `support` group sees them
+ * detokenized in results. Results are redacted for everyone else.
  */
 import { App, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
@@ -16,7 +18,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import {
-  AccessAction, AccessRule, Detector, InboundAuth, McpGovernanceProxy, Upstream, UpstreamAuth,
+  AccessAction, AccessRule, CognitoClient, Detector, InboundAuth, McpGovernanceProxy, Upstream, UpstreamAuth,
 } from '../lib';
 
 export class MultiUpstreamExampleStack extends Stack {
@@ -38,7 +40,14 @@ export class MultiUpstreamExampleStack extends Stack {
     const billingClientSecret = secretsmanager.Secret.fromSecretNameV2(this, 'BillingClientSecret', 'mcp/billing/client');
 
     this.proxy = new McpGovernanceProxy(this, 'Proxy', {
-      inboundAuth: InboundAuth.cognito({ scopes: ['invoke'], groups: ['support', 'sales'] }),
+      inboundAuth: InboundAuth.cognito({
+        scopes: ['invoke'],
+        groups: ['support', 'sales'],
+        clients: [
+          CognitoClient.machine({ name: 'agents' }),
+          CognitoClient.human({ name: 'staff', callbackUrls: ['http://localhost:33418/callback', 'https://support.example.com/oauth/callback'] }),
+        ],
+      }),
       upstreams: [
         Upstream.agentCoreRuntime(agents, { name: 'agents', timeout: Duration.seconds(60) }),
         Upstream.url('crm', 'https://mcp.crm.example.com/mcp', {

@@ -14,6 +14,14 @@ export enum AccessAction {
   DETOKENIZE = 'detokenize',
 }
 
+/** Whether a rule permits or forbids what it matches. */
+export enum AccessEffect {
+  /** Permits the matching calls (unless a forbid matches too). */
+  PERMIT = 'permit',
+  /** Forbids the matching calls; forbid always wins. */
+  FORBID = 'forbid',
+}
+
 /** Match targets by the annotations their upstream declared (never by what the caller claims). */
 export interface ToolAnnotationConditions {
   /** @default - not matched on */
@@ -93,20 +101,20 @@ export interface AccessRuleProps {
 export class AccessRule {
   /** Permits the matching calls. */
   public static permit(props: AccessRuleProps): AccessRule {
-    return new AccessRule('permit', props);
+    return new AccessRule(AccessEffect.PERMIT, props);
   }
 
   /** Forbids the matching calls (forbid overrides permit). */
   public static forbid(props: AccessRuleProps): AccessRule {
-    return new AccessRule('forbid', props);
+    return new AccessRule(AccessEffect.FORBID, props);
   }
 
-  /** `permit` or `forbid`. */
-  public readonly effect: string;
+  /** Permit or forbid. */
+  public readonly effect: AccessEffect;
   /** The rule's conditions. */
   public readonly props: AccessRuleProps;
 
-  private constructor(effect: 'permit' | 'forbid', props: AccessRuleProps) {
+  private constructor(effect: AccessEffect, props: AccessRuleProps) {
     this.effect = effect;
     this.props = props;
   }
@@ -139,7 +147,7 @@ export class AccessRule {
     };
     return {
       ...(p.id !== undefined ? { id: p.id } : {}),
-      effect: this.effect as 'permit' | 'forbid',
+      effect: this.effect === AccessEffect.PERMIT ? 'permit' : 'forbid',
       ...(p.actions ? { actions: p.actions.map((x) => x.toString() as AccessActionValue) } : {}),
       ...(p.groups ? { groups: [...p.groups] } : {}),
       ...(p.scopes ? { scopes: [...p.scopes] } : {}),
@@ -192,6 +200,14 @@ export interface AccessControlOptions {
    * @default false
    */
   readonly dryRun?: boolean;
+  /**
+   * Fail synth, instead of warning, when a typed rule can never match the configured identity (a group no token
+   * carries, a scope without its resource server prefix, caller conditions under IAM auth), when a forbid rule
+   * overrides a permit entirely, or when a rule permits `detokenize` with tokenization off.
+   * @default false - such rules are reported as warnings (ids `cdk-mcp-governance-proxy:ruleNeverMatches`,
+   * `cdk-mcp-governance-proxy:contradictoryRules`, `cdk-mcp-governance-proxy:detokenizeWithoutTokenization`)
+   */
+  readonly strictRuleChecks?: boolean;
 }
 
 /** Renders the accessControl section. */

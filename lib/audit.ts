@@ -154,6 +154,10 @@ export function createAuditTrail(scope: Construct, o: AuditOptions | undefined, 
   const namespace = opts.metricsNamespace ?? defaults.namespace;
   problems.pattern('audit.metricsNamespace', namespace, /^[A-Za-z0-9.\-_/#: ]{1,255}$/, 'Use 1-255 letters, digits and . - _ / # : or space.');
   if (!Token.isUnresolved(namespace) && namespace.startsWith('AWS/')) problems.add('audit.metricsNamespace', 'must not start with AWS/', namespace, 'Choose your own namespace.');
+  if (opts.retention !== undefined && !Token.isUnresolved(opts.retention) && !Object.values(logs.RetentionDays).includes(opts.retention)) {
+    // CloudFormation refuses other values at deploy time (aws-cdk-lib only warns).
+    problems.add('audit.retention', 'is not a retention CloudWatch Logs accepts', opts.retention, 'Use a logs.RetentionDays value (e.g. RetentionDays.ONE_YEAR, or INFINITE to never expire).');
+  }
   problems.pattern('audit.logGroupName', opts.logGroupName, /^[.\-_/#A-Za-z0-9]{1,512}$/, 'Use 1-512 letters, digits and . - _ / #.');
   for (const [prop, v] of [['audit.denialsAlarmThreshold', opts.denialsAlarmThreshold], ['audit.upstreamErrorsAlarmThreshold', opts.upstreamErrorsAlarmThreshold]] as const) {
     problems.range(prop, v, 1, 1_000_000, 'Use a positive whole number of calls per 5 minutes.');

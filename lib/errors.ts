@@ -2,9 +2,9 @@ import { Token } from 'aws-cdk-lib';
 
 /**
  * Thrown by `McpGovernanceProxy` when its props are invalid (`name` is `McpGovernanceProxyValidationError`).
- * Not part of the jsii API (jsii cannot export Error subclasses): TypeScript users may import it from
- * `cdk-mcp-governance-proxy/lib/errors`. The message lists every problem found, each naming
- * the prop, the bad value and the fix; `problems` holds the same lines.
+ * jsii cannot export Error subclasses, so every language recognizes it with `McpGovernanceProxyErrors` (as aws-cdk-lib
+ * does with `Errors`); TypeScript users may also import the class from `cdk-mcp-governance-proxy/lib/errors`.
+ * The message lists every problem found, each naming the prop, the bad value and the fix; `problems` holds the same lines.
  */
 export class McpGovernanceProxyValidationError extends Error {
   /** One line per problem: `<prop>: <what is wrong> (got <value>). <fix>` */
@@ -16,6 +16,21 @@ export class McpGovernanceProxyValidationError extends Error {
     this.problems = problems;
     Object.setPrototypeOf(this, McpGovernanceProxyValidationError.prototype);
   }
+}
+
+/** Recognizes the construct's validation errors in any jsii language. */
+export class McpGovernanceProxyErrors {
+  /** Whether `x` is the error `McpGovernanceProxy` throws for invalid props. */
+  public static isValidationError(x: any): boolean {
+    return x instanceof McpGovernanceProxyValidationError || (x !== null && typeof x === 'object' && x.name === 'McpGovernanceProxyValidationError' && Array.isArray(x.problems));
+  }
+
+  /** The problems of a validation error, one line each (`<prop>: <what is wrong> (got <value>). <fix>`); empty for anything else. */
+  public static problemsOf(x: any): string[] {
+    return McpGovernanceProxyErrors.isValidationError(x) ? [...(x as McpGovernanceProxyValidationError).problems] : [];
+  }
+
+  private constructor() {}
 }
 
 /**

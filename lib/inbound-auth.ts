@@ -1,6 +1,8 @@
+import { createHash } from 'node:crypto';
 import { Aws, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
+import { CognitoClient, CognitoClientKind, type BoundCognitoClient } from './cognito-client';
 import type { IdentityConfig } from './config/contract';
 import type { ProxyBindContext } from './private/bind-context';
 
@@ -17,17 +19,25 @@ export interface CognitoInboundAuthOptions {
    */
   readonly scopes?: string[];
   /**
-   * User pool groups to create (use them in access rules with `groups`; they reach the proxy in `cognito:groups`).
+   * User pool groups to create for people (use them in access rules with `groups`). Only tokens of users signed in
+   * through a `CognitoClient.human()` client carry them (`cognito:groups`); client-credentials tokens never do.
+   * Add users to groups with `aws cognito-idp admin-add-user-to-group`.
    * @default - none
    */
   readonly groups?: string[];
+  /**
+   * The app clients: one per agent (`CognitoClient.machine()`, client credentials) or per MCP client that signs
+   * people in (`CognitoClient.human()`, authorization code + PKCE), each with its own scopes. Names must be unique.
+   * @default - one machine client named `machine` holding every scope
+   */
+  readonly clients?: CognitoClient[];
   /**
    * The Cognito hosted domain prefix (globally unique per region) for the token endpoint.
    * @default - `mcp-proxy-` followed by 8 characters of the stack's id (unique per deployment)
    */
   readonly domainPrefix?: string;
   /**
-   * Lifetime of access tokens issued to the machine client.
+   * Lifetime of access tokens, for clients that do not set their own.
    * @default Duration.hours(1)
    */
   readonly accessTokenValidity?: Duration;
@@ -45,6 +55,14 @@ export interface ExistingCognitoInboundAuthOptions {
    * @default - no scope requirement
    */
   readonly allowedScopes?: string[];
+}
+
+/** How the runtime authenticates callers. */
+export enum InboundAuthMode {
+  /** A JWT authorizer (Cognito or OIDC); the proxy verifies the token too and sees the caller's claims. */
+  JWT = 'jwt',
+  /** AWS IAM (SigV4); the proxy does not see who the caller is. */
+  IAM = 'iam',
 }
 
 /** Signature algorithms accepted for inbound JWTs. */
@@ -141,15 +159,40 @@ export interface InboundAuthBinding {
   readonly userPool?: cognito.IUserPool;
   readonly userPoolClient?: cognito.IUserPoolClient;
   readonly tokenEndpoint?: string;
+  /** The OAuth2 authorization endpoint people sign in at (Cognito with a human client). */
+  readonly authorizationEndpoint?: string;
+  /** The app clients created (Cognito), by name. */
+  readonly clients?: BoundCognitoClient[];
   /** Lines for the compliance report. */
   readonly description: string;
+  /** What tokens can carry, for the synth-time rule checks (lib/private/rule-checks.ts). */
+  readonly callerFacts: CallerFacts;
+}
+
+/**
+ * What the configured identity can put on a caller, as far as the construct knows. `undefined` lists mean "not known
+ * at synth" (an external issuer): nothing is checked against them.
+ * @internal
+ */
+export interface CallerFacts {
+  readonly mode: 'jwt' | 'iam';
+  /** Groups a caller can carry ([] = never); with the reason, shown in warnings. */
+  readonly groups?: string[];
+  readonly groupsReason?: string;
+  /** Full scope values a caller can carry. */
+  readonly scopes?: string[];
+  /** Scopes look like `<resource server>/<scope>` (Cognito): a bare name in a rule is a mistake. */
+  readonly scopesNeedPrefix?: boolean;
+  /** The resource server identifier (Cognito), for the fix text. */
+  readonly resourceServer?: string;
 }
 
 /** Who may call the proxy, and how the runtime and the proxy verify it. */
 export abstract class InboundAuth {
   /**
-   * A new Cognito user pool (default): a resource server with scopes, optional groups, and an app client for
-   * machine callers (client credentials), wired as the runtime's JWT authorizer and as the proxy's identity source.
+   * A new Cognito user pool (default): a resource server with scopes, optional groups, and app clients (by default one
+   * machine client with client credentials; see `clients` for per-agent clients and for people signing in with
+   * authorization code + PKCE), wired as the runtime's JWT authorizer and as the proxy's identity source.
    */
   public static cognito(options: CognitoInboundAuthOptions = {}): InboundAuth {
     return new CognitoAuth(options);
@@ -174,8 +217,8 @@ export abstract class InboundAuth {
     return new IamAuth();
   }
 
-  /** `jwt` or `iam`, as written to the configuration. */
-  public abstract readonly mode: string;
+  /** JWT or IAM. */
+  public abstract readonly mode: InboundAuthMode;
 
   /** @internal */
   public abstract _bind(prop: string, ctx: ProxyBindContext): InboundAuthBinding;
@@ -190,7 +233,7 @@ function cognitoIssuer(userPool: cognito.IUserPool): string {
 }
 
 class CognitoAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly options: CognitoInboundAuthOptions) {
     super();
   }
@@ -226,43 +269,72 @@ class CognitoAuth extends InboundAuth {
     const scopes = scopeNames.map((name) => new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `MCP governance proxy: ${name}` }));
     const resourceServer = userPool.addResourceServer('ResourceServer', { identifier, scopes });
     (o.groups ?? []).forEach((groupName) => new cognito.UserPoolGroup(ctx.scope, `Group-${groupName.replace(/\//g, '_')}`, { userPool, groupName, description: `MCP governance proxy callers: ${groupName}` }));
-    const domainPrefix = o.domainPrefix ?? Fn.join('-', ['mcp-proxy', Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))))]);
+    // Unique per construct and per deployment: two proxies in one stack never collide (the stack id alone did).
+    const domainPrefix = o.domainPrefix ?? defaultDomainPrefix(ctx.physicalNameBase);
     const domain = userPool.addDomain('Domain', { cognitoDomain: { domainPrefix } });
-    const client = userPool.addClient('MachineClient', {
-      generateSecret: true,
-      authFlows: {},
-      oAuth: {
-        flows: { clientCredentials: true },
-        scopes: scopes.map((s) => cognito.OAuthScope.resourceServer(resourceServer, s)),
-      },
-      accessTokenValidity: o.accessTokenValidity ?? Duration.hours(1),
-      enableTokenRevocation: true,
-      preventUserExistenceErrors: true,
+
+    // Without `clients`, the single machine client keeps its construct id (MachineClient): same logical id as before.
+    const specs = o.clients ?? [CognitoClient.machine({ name: 'machine' })];
+    if (o.clients && o.clients.length === 0) ctx.problems.add(`${prop}.clients`, 'is empty: nobody could get a token', [], 'Add a CognitoClient.machine() or CognitoClient.human(), or omit clients.');
+    const clientCtx = { userPool, resourceServer, identifier, scopeNames, scopeObjects: scopes, accessTokenValidity: o.accessTokenValidity };
+    const seen = new Set<string>();
+    const bound: BoundCognitoClient[] = specs.flatMap((c, i) => {
+      if (seen.has(c.name)) {
+        ctx.problems.add(`${prop}.clients[${i}].name`, 'is used by another client', c.name, 'Give each client a unique name.');
+        return [];
+      }
+      seen.add(c.name);
+      const constructId = o.clients ? `Client-${c.name}` : 'MachineClient';
+      return [c._bind(constructId, `${prop}.clients[${i}]`, ctx.problems, clientCtx)];
     });
+    const humans = bound.filter((b) => b.kind === CognitoClientKind.HUMAN);
     const issuer = cognitoIssuer(userPool);
+    const firstMachine = bound.find((b) => b.kind === CognitoClientKind.MACHINE);
+    const clientLines = bound.map((b) => `${b.name} (${b.kind === CognitoClientKind.HUMAN ? 'people: authorization code + PKCE' : 'machine: client credentials'}; scopes ${b.scopes.join(' ')})`);
     return {
-      authorizer: agentcore.RuntimeAuthorizerConfiguration.usingCognito(userPool, [client]),
+      authorizer: agentcore.RuntimeAuthorizerConfiguration.usingCognito(userPool, bound.map((b) => b.client)),
       identity: {
         mode: 'jwt',
         jwt: {
           issuer,
           jwksUri: `${issuer}/.well-known/jwks.json`,
-          allowedClients: [client.userPoolClientId],
+          allowedClients: bound.map((b) => b.client.userPoolClientId),
           groupsClaim: 'cognito:groups',
           scopesClaim: 'scope',
         },
       },
       headers: [AUTHORIZATION_HEADER],
       userPool,
-      userPoolClient: client,
+      userPoolClient: (firstMachine ?? bound[0])?.client,
       tokenEndpoint: `${domain.baseUrl()}/oauth2/token`,
-      description: `JWT from a new Cognito user pool (machine client with client credentials; scopes ${scopeNames.map((s) => `${identifier}/${s}`).join(', ')}${o.groups?.length ? `; groups ${o.groups.join(', ')}` : ''})`,
+      ...(humans.length ? { authorizationEndpoint: `${domain.baseUrl()}/oauth2/authorize` } : {}),
+      clients: bound,
+      description: `JWT from a new Cognito user pool; app clients: ${clientLines.join(', ')}${o.groups?.length ? `; groups for people: ${o.groups.join(', ')}` : ''}`,
+      callerFacts: {
+        mode: 'jwt',
+        groups: humans.length ? [...(o.groups ?? [])] : [],
+        groupsReason: humans.length
+          ? 'inboundAuth.groups creates the only groups of the new user pool'
+          : 'inboundAuth.clients has only machine (client credentials) clients, whose tokens never carry cognito:groups',
+        scopes: [...new Set(bound.flatMap((b) => b.scopes))],
+        scopesNeedPrefix: true,
+        resourceServer: identifier,
+      },
     };
   }
 }
 
+/**
+ * `mcp-proxy-<8 hex of the construct's unique name>-<8 characters of the stack id>`: distinct for two proxies in one
+ * stack (different construct paths) and for the same app deployed twice (different stack ids).
+ */
+function defaultDomainPrefix(physicalNameBase: string): string {
+  const perConstruct = createHash('sha256').update(physicalNameBase).digest('hex').slice(0, 8);
+  return Fn.join('-', ['mcp-proxy', perConstruct, Fn.select(0, Fn.split('-', Fn.select(2, Fn.split('/', Aws.STACK_ID))))]);
+}
+
 class ExistingCognitoAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly userPool: cognito.IUserPool, private readonly clients: cognito.IUserPoolClient[], private readonly options: ExistingCognitoInboundAuthOptions) {
     super();
   }
@@ -284,6 +356,8 @@ class ExistingCognitoAuth extends InboundAuth {
       headers: [AUTHORIZATION_HEADER],
       userPool: this.userPool,
       description: `JWT from an existing Cognito user pool (${this.clients.length} app client${this.clients.length === 1 ? '' : 's'})`,
+      // Groups and clients of a pool made elsewhere are unknown here; its resource server scopes always carry a prefix.
+      callerFacts: { mode: 'jwt', scopesNeedPrefix: true },
     };
   }
 }
@@ -291,7 +365,7 @@ class ExistingCognitoAuth extends InboundAuth {
 const DISCOVERY_SUFFIX = '/.well-known/openid-configuration';
 
 class OidcAuth extends InboundAuth {
-  public readonly mode = 'jwt';
+  public readonly mode = InboundAuthMode.JWT;
   constructor(private readonly options: OidcInboundAuthOptions) {
     super();
   }
@@ -338,17 +412,19 @@ class OidcAuth extends InboundAuth {
       },
       headers: [AUTHORIZATION_HEADER],
       description: `JWT from the OIDC issuer ${literal ? issuer : '(resolved at deploy time)'}`,
+      callerFacts: { mode: 'jwt' },
     };
   }
 }
 
 class IamAuth extends InboundAuth {
-  public readonly mode = 'iam';
+  public readonly mode = InboundAuthMode.IAM;
   public _bind(): InboundAuthBinding {
     return {
       identity: { mode: 'iam' },
       headers: [],
       description: 'AWS IAM (SigV4): callers need bedrock-agentcore:InvokeAgentRuntime; the proxy does not see individual callers',
+      callerFacts: { mode: 'iam', groups: [], groupsReason: 'with InboundAuth.iam() the container does not see the caller', scopes: [] },
     };
   }
 }

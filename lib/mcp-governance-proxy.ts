@@ -1,159 +1,47 @@
 import * as path from 'node:path';
-import { Annotations, Duration, Lazy, Names, RemovalPolicy, Stack, Stage, SymlinkFollowMode, Token, Validations, type Size } from 'aws-cdk-lib';
+import { Annotations, type CfnOutput, Lazy, Names, Stack, Stage, SymlinkFollowMode, Token } from 'aws-cdk-lib';
 import * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as cognito from 'aws-cdk-lib/aws-cognito';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
-import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { ILogGroup } from 'aws-cdk-lib/aws-logs';
+import * as ecr_assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as s3_assets from 'aws-cdk-lib/aws-s3-assets';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { Construct } from 'constructs';
-import { renderAccessControl, type AccessControlOptions } from './access-control';
-import {
-  AUDIT_FILTER_METRICS, PROXY_METRICS, createAuditMetricFilters, createAuditTrail, proxyMetric, type AuditOptions, type AuditTrail,
-} from './audit';
-import { CONFIG_VERSION, type ProxyConfigDocument, type TokenizeConfig } from './config/contract';
-import {
-  checkDetectors, renderRedact, renderSanitize, type RedactionOptions, type SanitizationOptions, type TokenizationOptions,
-} from './data-protection';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import { renderAccessControl } from './access-control';
+import { createAuditMetricFilters, createAuditTrail, type AuditTrail } from './audit';
+import { CONFIG_VERSION, type AccessControlConfig, type ProxyConfigDocument } from './config/contract';
+import { renderRedact, renderSanitize } from './data-protection';
 import { Problems } from './errors';
 import { InboundAuth, type InboundAuthBinding } from './inbound-auth';
+import { ImportedMcpGovernanceProxy, McpGovernanceProxyBase, type IMcpGovernanceProxy, type McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { runCheck, type CheckResult } from './private/check';
-import { writeComplianceReport, type ComplianceModel } from './private/compliance';
-import { ENV_PREFIX, describeToken, externalizeTokens, type DeployValue } from './private/deploy-values';
-import { grantSecretRead } from './private/grants';
+import { writeComplianceReport } from './private/compliance';
+import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } from './private/compliance-parts';
+import { verificationSteps } from './private/verification';
+import { propOf, propOfPath } from './private/config-paths';
+import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deploy-values';
 import { ExecutionRole } from './private/execution-role';
+import { createAlarmsAndDashboard } from './private/observability';
+import { createOutputs } from './private/outputs';
+import { DOCKERFILE_NAME, containerDockerfile } from './private/container';
+import { checkRules } from './private/rule-checks';
+import { userEnvironment, validateRequestHeaders } from './private/runtime-settings';
 import { BUNDLE_ENTRY, defaultBundleDir, stageCodeAsset, type StagedAsset } from './private/staging';
-import { encodeArn, type Upstream, type UpstreamBinding } from './upstream';
+import { setUpTokenization } from './private/tokenization';
+import { RuntimeArtifactType, type McpGovernanceProxyProps } from './types';
+import { encodeArn, type UpstreamBinding } from './upstream';
+
+/** The runtime environment variable holding the code asset's hash (the runtime puts it into `audit_start`). */
+const CODE_ASSET_HASH_VARIABLE = 'MCP_PROXY_CODE_ASSET_HASH';
 
 /** Context key that points every proxy in the app at another runtime bundle directory. */
 const BUNDLE_CONTEXT_KEY = 'cdk-mcp-governance-proxy:runtimeBundleDirectory';
-
-/** How exposed names are namespaced by upstream. */
-export enum NamingMode {
-  /** Namespace only when there is more than one upstream. */
-  AUTO = 'auto',
-  /** Always `<prefix><separator><name>`. */
-  ALWAYS = 'always',
-  /** Never (a name two upstreams expose identically is excluded for both). */
-  NEVER = 'never',
-}
-
-/** How the proxy names what it exposes. */
-export interface NamingOptions {
-  /**
-   * @default NamingMode.AUTO
-   */
-  readonly mode?: NamingMode;
-  /**
-   * Between the upstream prefix and the name (1-8 of letters, digits, `_ . -`). AgentCore Gateway tool names already
-   * contain `___`, so the default keeps names unambiguous.
-   * @default '__'
-   */
-  readonly separator?: string;
-}
-
-/** The proxy's operational log level (stderr, scrubbed by the redaction detectors). */
-export enum LogLevel {
-  DEBUG = 'debug',
-  INFO = 'info',
-  WARN = 'warn',
-  ERROR = 'error',
-}
-
-/** Properties of `McpGovernanceProxy`. */
-export interface McpGovernanceProxyProps {
-  /** The MCP servers the proxy fronts (at least one; unique names). */
-  readonly upstreams: Upstream[];
-  /**
-   * Who may call the proxy.
-   * @default InboundAuth.cognito()
-   */
-  readonly inboundAuth?: InboundAuth;
-  /**
-   * Tool-level access control (Cedar).
-   * @default - off: every authenticated caller may call every target (a warning says so)
-   */
-  readonly accessControl?: AccessControlOptions;
-  /**
-   * Input sanitization.
-   * @default - on, with the runtime's defaults
-   */
-  readonly sanitization?: SanitizationOptions;
-  /**
-   * Redaction of results and of the proxy's own logs.
-   * @default - on, every built-in detector
-   */
-  readonly redaction?: RedactionOptions;
-  /**
-   * PII tokenization of arguments (creates the tokenization key secret).
-   * @default - off
-   */
-  readonly tokenization?: TokenizationOptions;
-  /**
-   * The audit trail, its alarms and dashboard.
-   * @default - a new KMS-encrypted log group (retained), alarms and a dashboard
-   */
-  readonly audit?: AuditOptions;
-  /**
-   * How exposed names are namespaced by upstream.
-   * @default - NamingMode.AUTO with separator `__`
-   */
-  readonly naming?: NamingOptions;
-  /**
-   * How often the proxy refreshes the upstreams' tools, resources and prompts (Duration.seconds(0) disables).
-   * @default Duration.minutes(5)
-   */
-  readonly catalogRefreshInterval?: Duration;
-  /**
-   * Largest accepted request body.
-   * @default Size.mebibytes(1)
-   */
-  readonly maxRequestBodySize?: Size;
-  /**
-   * The AgentCore Runtime name (letter first; letters, digits, `_`; at most 48).
-   * @default - derived from the construct path
-   */
-  readonly runtimeName?: string;
-  /**
-   * @default - a description naming the construct
-   */
-  readonly description?: string;
-  /**
-   * Extra request headers the runtime lets through to the proxy (`Authorization` is added for JWT inbound auth).
-   * `x-amz-*` and `x-amzn-*` are refused by AgentCore, except `X-Amzn-Bedrock-AgentCore-Runtime-Custom-*`.
-   * @default - none
-   */
-  readonly requestHeaders?: string[];
-  /**
-   * Extra environment variables of the runtime (never secrets).
-   * @default - none
-   */
-  readonly environmentVariables?: { [name: string]: string };
-  /**
-   * @default LogLevel.INFO
-   */
-  readonly logLevel?: LogLevel;
-  /**
-   * Network configuration of the runtime (VPC to reach private upstreams).
-   * @default - public network
-   */
-  readonly networkConfiguration?: agentcore.RuntimeNetworkConfiguration;
-  /**
-   * Idle timeout and maximum lifetime of runtime sessions.
-   * @default - the service defaults
-   */
-  readonly lifecycleConfiguration?: agentcore.LifecycleConfiguration;
-  /**
-   * A directory holding a runtime bundle (`index.js`) to deploy instead of the one shipped in this package
-   * (the context key `cdk-mcp-governance-proxy:runtimeBundleDirectory` sets it app-wide).
-   * @default - the bundle shipped in this package (`assets/runtime`)
-   */
-  readonly runtimeBundleDirectory?: string;
-}
 
 /**
  * A governance MCP proxy on Amazon Bedrock AgentCore Runtime: caller identity, Cedar access control, input
@@ -162,7 +50,12 @@ export interface McpGovernanceProxyProps {
  * The whole policy is generated into `proxy-config.json` inside the code asset (readable in `cdk.out`), validated at
  * synth by the runtime's own `check` command, and summarized in a compliance report written to the cloud assembly.
  */
-export class McpGovernanceProxy extends Construct {
+export class McpGovernanceProxy extends McpGovernanceProxyBase {
+  /** A proxy deployed elsewhere (another stack or app), to grant invoking it and to read its metrics. */
+  public static fromMcpGovernanceProxyAttributes(scope: Construct, id: string, attrs: McpGovernanceProxyAttributes): IMcpGovernanceProxy {
+    return new ImportedMcpGovernanceProxy(scope, id, attrs);
+  }
+
   /** The AgentCore Runtime running the proxy. */
   public readonly runtime: agentcore.Runtime;
   /**
@@ -172,12 +65,16 @@ export class McpGovernanceProxy extends Construct {
   public readonly role: iam.IRole;
   /** The Cognito user pool callers get tokens from (with Cognito inbound auth). */
   public readonly userPool?: cognito.IUserPool;
-  /** The app client for machine callers (client credentials), with `InboundAuth.cognito()`. */
+  /** The first machine app client (client credentials), else the first client, with `InboundAuth.cognito()`. */
   public readonly userPoolClient?: cognito.IUserPoolClient;
-  /** The OAuth2 token endpoint machine callers use, with `InboundAuth.cognito()`. */
+  /** Every app client `InboundAuth.cognito()` created, by client name (`CognitoClient.name`; `machine` by default). */
+  public readonly userPoolClients: { [name: string]: cognito.IUserPoolClient };
+  /** The OAuth2 token endpoint (`https://<domain>/oauth2/token`), with `InboundAuth.cognito()`. */
   public readonly tokenEndpoint?: string;
+  /** The OAuth2 authorization endpoint people sign in at, with a `CognitoClient.human()` client. */
+  public readonly authorizationEndpoint?: string;
   /** The audit log group. */
-  public readonly auditLogGroup: logs.ILogGroup;
+  public readonly auditLogGroup: ILogGroup;
   /** The KMS key of the audit log group (when the construct created the log group). */
   public readonly auditKey?: kms.IKey;
   /** The secret holding the tokenization key (with tokenization on). */
@@ -200,6 +97,8 @@ export class McpGovernanceProxy extends Construct {
   public readonly metricsNamespace: string;
   /** The MCP endpoint of the proxy (`https://bedrock-agentcore.<region>.amazonaws.com/runtimes/<ARN>/invocations?qualifier=DEFAULT`). */
   public readonly invocationUrl: string;
+  /** The ARN of the AgentCore Runtime running the proxy. */
+  public readonly runtimeArn: string;
   /** The generated configuration document (`proxy-config.json`), deploy-time values as `${env:...}` placeholders. */
   public readonly configDocument: string;
 
@@ -209,7 +108,10 @@ export class McpGovernanceProxy extends Construct {
   private checkResult?: CheckResult;
   private readonly bundleDir: string;
   private readonly deployValues: DeployValue[];
-  private readonly complianceBase: Omit<ComplianceModel, 'configDigest'>;
+  private readonly complianceBase: ComplianceBase;
+  /** The code zip or container image asset (its hash names the code in the audit trail and the report). */
+  private codeAsset?: { readonly assetHash: string };
+  private readonly auditLogGroupLiteral?: string;
 
   constructor(scope: Construct, id: string, props: McpGovernanceProxyProps) {
     super(scope, id);
@@ -241,6 +143,8 @@ export class McpGovernanceProxy extends Construct {
     this.userPool = this.inbound.userPool;
     this.userPoolClient = this.inbound.userPoolClient;
     this.tokenEndpoint = this.inbound.tokenEndpoint;
+    this.authorizationEndpoint = this.inbound.authorizationEndpoint;
+    this.userPoolClients = Object.fromEntries((this.inbound.clients ?? []).map((c) => [c.name, c.client]));
 
     // --- Upstreams.
     if (props.upstreams.length === 0) problems.add('upstreams', 'is empty', [], 'Add at least one Upstream.');
@@ -257,7 +161,8 @@ export class McpGovernanceProxy extends Construct {
     }
     const sanitize = renderSanitize(props.sanitization, problems);
     const redact = renderRedact(props.redaction, problems);
-    const tokenize = this.setUpTokenization(props.tokenization, ctx, problems);
+    const tokenize = setUpTokenization(this, props.tokenization, ctx, problems);
+    this.checkRules(accessControl, tokenize.config.enabled, props.accessControl?.strictRuleChecks ?? false, problems);
     this.tokenizationSecret = tokenize.secret;
     this.tokenizationSecretKey = tokenize.key;
 
@@ -285,7 +190,7 @@ export class McpGovernanceProxy extends Construct {
 
     // --- Request headers.
     const headers = [...this.inbound.headers, ...(props.requestHeaders ?? [])];
-    this.validateHeaders(headers, props.requestHeaders ?? [], problems);
+    validateRequestHeaders(headers, props.requestHeaders ?? [], problems);
 
     // --- The configuration document.
     const doc: ProxyConfigDocument = {
@@ -306,13 +211,7 @@ export class McpGovernanceProxy extends Construct {
     this.deployValues = ext.values;
 
     // --- Environment.
-    const environmentVariables: { [k: string]: string } = {};
-    for (const [k, v] of Object.entries(props.environmentVariables ?? {})) {
-      if (k.startsWith(ENV_PREFIX) || k.startsWith('MCP_PROXY_CONFIG')) {
-        problems.add(`environmentVariables.${k}`, `uses a name reserved by the construct (${ENV_PREFIX}*, MCP_PROXY_CONFIG*)`, k, 'Rename the variable.');
-      }
-      environmentVariables[k] = v;
-    }
+    const environmentVariables = userEnvironment(this, props.environmentVariables ?? {}, [CODE_ASSET_HASH_VARIABLE], problems);
     if (props.logLevel) environmentVariables.MCP_PROXY_LOG_LEVEL = props.logLevel.toString();
     for (const dv of ext.values) environmentVariables[dv.variable] = dv.value;
     // The stamp the synth-time check printed for these policies (see validateAtSynth): start-up then skips the Cedar
@@ -321,6 +220,8 @@ export class McpGovernanceProxy extends Construct {
     environmentVariables.MCP_PROXY_CONFIG_CHECKED = Lazy.string({
       produce: () => (this.staged.bundlePresent ? this.synthCheck().policiesChecked : undefined) ?? 'unchecked',
     });
+    // The code asset's hash, for the runtime's audit_start record: the audit trail names the code that wrote it.
+    environmentVariables[CODE_ASSET_HASH_VARIABLE] = Lazy.string({ produce: () => this.codeAsset?.assetHash ?? 'unknown' });
     if (Object.keys(environmentVariables).length > 50) {
       problems.add('environmentVariables', `makes ${Object.keys(environmentVariables).length} environment variables, over AgentCore's 50`, undefined,
         `Pass fewer; the configuration uses ${ext.values.length} for deploy-time values.`);
@@ -331,14 +232,17 @@ export class McpGovernanceProxy extends Construct {
     // --- Stage the code asset: the pre-built bundle plus the configuration. No bundling at synth.
     this.configDocument = `${JSON.stringify(ext.document, null, 2)}\n`;
     this.bundleDir = path.resolve(props.runtimeBundleDirectory ?? this.node.tryGetContext(BUNDLE_CONTEXT_KEY) ?? defaultBundleDir());
-    this.staged = stageCodeAsset(this.bundleDir, this.configDocument);
-    const artifact = agentcore.AgentRuntimeArtifact.fromCodeAsset({
-      path: this.staged.directory,
-      runtime: agentcore.AgentCoreRuntime.NODE_22,
-      entrypoint: [BUNDLE_ENTRY],
-      // The staging directory links to the bundle files: fingerprint and copy their contents.
-      followSymlinks: SymlinkFollowMode.ALWAYS,
-    });
+    const container = props.artifactType === RuntimeArtifactType.CONTAINER;
+    this.staged = stageCodeAsset(this.bundleDir, this.configDocument, container ? { [DOCKERFILE_NAME]: containerDockerfile() } : {});
+    // The staging directory links to the bundle files: fingerprint and copy their contents.
+    const artifact = container
+      ? agentcore.AgentRuntimeArtifact.fromAsset(this.staged.directory, { platform: ecr_assets.Platform.LINUX_ARM64, followSymlinks: SymlinkFollowMode.ALWAYS })
+      : agentcore.AgentRuntimeArtifact.fromCodeAsset({
+        path: this.staged.directory,
+        runtime: agentcore.AgentCoreRuntime.NODE_22,
+        entrypoint: [BUNDLE_ENTRY],
+        followSymlinks: SymlinkFollowMode.ALWAYS,
+      });
 
     // --- The runtime.
     this.runtime = new agentcore.Runtime(this, 'Runtime', {
@@ -356,90 +260,39 @@ export class McpGovernanceProxy extends Construct {
     // Bind now (the L2 would bind while rendering) so the asset exists and its object can be granted precisely.
     artifact.bind(this.runtime, this.runtime);
     const asset = this.runtime.node.tryFindChild('AgentRuntimeArtifact');
-    if (!(asset instanceof s3_assets.Asset)) throw new Error('McpGovernanceProxy: the AgentCore code asset was not created where expected (aws-cdk-lib changed?)');
-    addStatement('ReadCodeAsset', { actions: perms.CODE_ASSET_READ_ACTIONS, resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] });
+    if (asset instanceof s3_assets.Asset) {
+      addStatement('ReadCodeAsset', { actions: perms.CODE_ASSET_READ_ACTIONS, resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] });
+    } else if (asset instanceof ecr_assets.DockerImageAsset) {
+      addStatement('PullContainerImage', { actions: perms.CONTAINER_PULL_ACTIONS, resources: [asset.repository.repositoryArn] });
+      addStatement('EcrAuthorizationToken', { actions: perms.ECR_AUTH_ACTIONS, resources: ['*'] },
+        'ecr:GetAuthorizationToken has no resource-level permissions (AWS documents Resource "*"); it only authenticates to the registry, the image pull itself is scoped to the asset repository.');
+    } else {
+      throw new Error('McpGovernanceProxy: the AgentCore artifact asset was not created where expected (aws-cdk-lib changed?)');
+    }
+    this.codeAsset = asset;
     // The role's policy must exist before the service creates the runtime (it reads the code with the role).
     (this.runtime.node.defaultChild as agentcore.CfnRuntime).node.addDependency(role);
+    this.runtimeArn = this.runtime.agentRuntimeArn;
     this.invocationUrl = `https://bedrock-agentcore.${stack.region}.${stack.urlSuffix}/runtimes/${encodeArn(this.runtime.agentRuntimeArn)}/invocations?qualifier=DEFAULT`;
 
     // --- Metrics, alarms, dashboard.
     createAuditMetricFilters(this, trail);
-    this.alarms = [];
-    if (props.audit?.alarms ?? true) {
-      const actions = props.audit?.alarmActions ?? [];
-      const alarm = (alarmId: string, a: cloudwatch.AlarmProps) => {
-        const created = new cloudwatch.Alarm(this, alarmId, a);
-        actions.forEach((x) => created.addAlarmAction(x));
-        this.alarms.push(created);
-        return created;
-      };
-      this.deniedCallsAlarm = alarm('DeniedCallsAlarm', {
-        metric: this.metricDeniedCalls(),
-        threshold: props.audit?.denialsAlarmThreshold ?? 10,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `MCP governance proxy ${runtimeName}: denied calls in 5 minutes (from the audit trail).`,
-      });
-      this.upstreamErrorsAlarm = alarm('UpstreamErrorsAlarm', {
-        metric: this.metricUpstreamErrors(),
-        threshold: props.audit?.upstreamErrorsAlarmThreshold ?? 5,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `MCP governance proxy ${runtimeName}: failed upstream calls (timeouts, unavailable, auth) in 5 minutes (from the audit trail).`,
-      });
-      this.auditSinkAlarm = alarm('AuditSinkAlarm', {
-        metric: this.metricAuditFailures(),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-        alarmDescription: `MCP governance proxy ${runtimeName}: audit-sink failures, dropped or lost audit records, or calls refused because the audit trail was unavailable.`,
-      });
-    }
-    if (props.audit?.dashboard ?? true) this.dashboard = this.createDashboard(props.audit?.dashboardName);
+    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit);
+    this.alarms = obs.alarms;
+    this.deniedCallsAlarm = obs.deniedCallsAlarm;
+    this.upstreamErrorsAlarm = obs.upstreamErrorsAlarm;
+    this.auditSinkAlarm = obs.auditSinkAlarm;
+    this.dashboard = obs.dashboard;
 
     // --- cdk-nag acknowledgements for the design's own findings.
     exec.acknowledgeWildcards();
     this.workloadIdentity = exec.workloadIdentity;
 
-    // --- Compliance model (completed with the digest by the synth-time check).
-    this.complianceBase = {
-      reportVersion: 1,
-      construct: { path: this.node.path, stack: stack.stackName, runtimeName },
-      inboundAuth: { mode: inboundAuth.mode, description: this.inbound.description },
-      upstreams: upstreams.map((u) => ({
-        name: u.config.name,
-        kind: u.kind,
-        url: Token.isUnresolved(u.config.url) ? describeToken(stack, u.config.url) : u.config.url,
-        auth: u.authDescription,
-        timeoutMs: u.config.timeoutMs,
-      })),
-      accessControl,
-      sanitize,
-      redact,
-      tokenize: {
-        enabled: tokenize.config.enabled,
-        ...(tokenize.config.enabled ? {
-          detectors: tokenize.config.detectors,
-          argumentPaths: tokenize.config.argumentPaths,
-          detokenizeResults: tokenize.config.detokenizeResults,
-          key: tokenize.secret ? `Secrets Manager secret ${Token.isUnresolved(tokenize.secret.secretName) ? describeToken(stack, tokenize.secret.secretArn) : tokenize.secret.secretName}` : undefined,
-        } : {}),
-      },
-      audit: {
-        sink: 'CloudWatch Logs',
-        logGroupName: Token.isUnresolved(trail.logGroupName) ? describeToken(stack, trail.logGroupName) : trail.logGroupName,
-        retentionDays: trail.retentionDays,
-        encryption: trail.key ? 'encrypted with a customer-managed KMS key' : 'encryption as configured on the existing log group',
-        failMode: trail.config.failMode ?? 'closed',
-        includeRedactedContent: trail.config.includeRedactedContent ?? false,
-        metricsNamespace: trail.namespace,
-        alarms: this.alarms.length ? ['denied calls', 'upstream errors', 'audit-sink failures'] : [],
-      },
-      deployTimeValues: ext.values.map((v) => ({ variable: v.variable, path: v.path, cloudFormation: describeToken(stack, v.value) })),
-    };
+    // --- Compliance model (completed at synth with the digests, the asset hash and what else the tree holds then).
+    this.complianceBase = complianceBase({
+      proxy: this, runtimeName, inbound: this.inbound, inboundMode: inboundAuth.mode.toString(), upstreams, accessControl, sanitize, redact, tokenize, trail, deployValues: ext.values,
+    });
+    this.auditLogGroupLiteral = Token.isUnresolved(trail.logGroupName) ? undefined : trail.logGroupName;
 
     this.node.addValidation({ validate: () => this.validateAtSynth() });
   }
@@ -452,162 +305,36 @@ export class McpGovernanceProxy extends Construct {
     if (this.inbound.identity.mode !== 'iam') {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:grantInvokeWithJwt', 'grantInvoke() has no effect for callers while the runtime uses a JWT authorizer: use InboundAuth.iam() for IAM callers.');
     }
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: perms.RUNTIME_INVOKE_ACTIONS,
-      resourceArns: [this.runtime.agentRuntimeArn, `${this.runtime.agentRuntimeArn}/runtime-endpoint/DEFAULT`],
-    });
-  }
-
-  /** A metric in the proxy's namespace (Sum over 5 minutes unless overridden). */
-  public metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return proxyMetric(this.metricsNamespace, metricName, props);
-  }
-
-  /** Calls handled (EMF, emitted by the proxy). */
-  public metricCalls(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(PROXY_METRICS.calls, props);
-  }
-
-  /** End-to-end latency of calls, in milliseconds (EMF, p99 over 5 minutes by default). */
-  public metricLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(PROXY_METRICS.latency, { statistic: 'p99', ...props });
-  }
-
-  /** Denied calls, counted from the audit trail (metric filter). */
-  public metricDeniedCalls(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUDIT_FILTER_METRICS.deniedCalls, props);
-  }
-
-  /** Failed upstream calls (timeouts, unavailable, auth failures), counted from the audit trail (metric filter). */
-  public metricUpstreamErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUDIT_FILTER_METRICS.failedUpstreamCalls, props);
-  }
-
-  /** Audit records lost (dropped while the buffer was full), counted from `audit_overflow` records (metric filter). */
-  public metricAuditRecordsLost(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(AUDIT_FILTER_METRICS.recordsLost, props);
-  }
-
-  /** Failed deliveries to the audit sink (EMF on stdout, independent of the sink). */
-  public metricAuditSinkFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
-    return this.metric(PROXY_METRICS.auditSinkFailures, props);
+    return super.grantInvoke(grantee);
   }
 
   /**
-   * Everything that means the audit trail is not keeping up: sink failures, dropped records, fail-closed refusals
-   * (EMF) and lost records (metric filter), summed.
+   * Adds CloudFormation outputs a user needs to connect: `McpEndpoint`, `RuntimeArn`, and with Cognito
+   * `TokenEndpoint`, `AuthorizationEndpoint` (with a human client) and `ClientId<name>` per app client.
+   * Opt-in: the construct adds no outputs by itself. Call it once.
+   * @param exportNamePrefix export the outputs as `<prefix>-<output id>` (for other stacks' `Fn.importValue`)
    */
-  public metricAuditFailures(props?: cloudwatch.MathExpressionOptions): cloudwatch.IMetric {
-    return new cloudwatch.MathExpression({
-      expression: 'FILL(sinkFailures, 0) + FILL(dropped, 0) + FILL(refused, 0) + FILL(lost, 0)',
-      usingMetrics: {
-        sinkFailures: this.metric(PROXY_METRICS.auditSinkFailures),
-        dropped: this.metric(PROXY_METRICS.auditRecordsDropped),
-        refused: this.metric(PROXY_METRICS.auditUnavailableRefusals),
-        lost: this.metricAuditRecordsLost(),
-      },
-      label: 'Audit failures',
-      period: Duration.minutes(5),
-      ...props,
-    });
+  public addOutputs(exportNamePrefix?: string): CfnOutput[] {
+    return createOutputs(this, {
+      invocationUrl: this.invocationUrl,
+      runtimeArn: this.runtimeArn,
+      tokenEndpoint: this.tokenEndpoint,
+      authorizationEndpoint: this.authorizationEndpoint,
+      clients: this.userPoolClients,
+    }, exportNamePrefix);
   }
 
-  private setUpTokenization(o: TokenizationOptions | undefined, ctx: ProxyBindContext, problems: Problems): { config: TokenizeConfig; secret?: secretsmanager.ISecret; key?: kms.IKey } {
-    const enabled = o !== undefined && (o.enabled ?? true);
-    if (!enabled) return { config: { enabled: false } };
-    checkDetectors('tokenization.detectors', o.detectors, problems);
-    (o.argumentPaths ?? []).forEach((p, i) => problems.pattern(`tokenization.argumentPaths[${i}]`, p, /^[^:\s]+:[^\s]+$/, 'Use <exposed tool name or *>:<dot.path>, e.g. "*:customer.email".'));
-    if (o.keySecret && o.encryptionKey) problems.add('tokenization.encryptionKey', 'is set together with keySecret', undefined, 'Pass either an existing keySecret, or an encryptionKey for the new secret.');
-    let secret = o.keySecret;
-    let key: kms.IKey | undefined;
-    if (!secret) {
-      key = o.encryptionKey ?? new kms.Key(this, 'TokenizationSecretKey', {
-        description: 'Encrypts the MCP governance proxy tokenization key secret',
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.RETAIN,
-      });
-      const created = new secretsmanager.Secret(this, 'TokenizationSecret', {
-        description: 'MCP governance proxy tokenization key: 64 random bytes as 128 hex characters (JSON field "key")',
-        encryptionKey: key,
-        removalPolicy: RemovalPolicy.RETAIN,
-        generateSecretString: {
-          secretStringTemplate: '{}',
-          generateStringKey: 'key',
-          passwordLength: 128,
-          // Only 0-9 and a-f remain: 128 hex characters are the 64-byte key the runtime expects.
-          excludeUppercase: true,
-          excludePunctuation: true,
-          includeSpace: false,
-          excludeCharacters: 'ghijklmnopqrstuvwxyz',
-          requireEachIncludedType: false,
-        },
-      });
-      secret = created;
-      // Rotating the key would make every token issued so far undecodable: rotation is deliberately manual.
-      Validations.of(created).acknowledge({ id: 'AwsSolutions-SMG4', reason: 'The tokenization key must stay stable: rotating it makes every token issued so far impossible to detokenize. Rotate deliberately, together with the data that holds tokens.' });
+  /** Network access of the runtime (`IConnectable`): only with a VPC `networkConfiguration`, else it throws. */
+  public get connections(): ec2.Connections {
+    return this.runtime.connections;
+  }
+
+  /** Warns (or, strict, fails) on typed rules that can never match the configured identity, or that contradict each other. */
+  private checkRules(accessControl: AccessControlConfig, tokenizationEnabled: boolean, strict: boolean, problems: Problems): void {
+    for (const f of checkRules(accessControl, this.inbound.callerFacts, tokenizationEnabled)) {
+      if (strict) problems.add(f.prop, f.message, undefined, f.fix);
+      else Annotations.of(this).addWarningV2(f.id, `${f.prop}: ${f.message}. ${f.fix} (accessControl.strictRuleChecks turns this into an error.)`);
     }
-    grantSecretRead(ctx, 'TokenizationKeyRead', secret);
-    return {
-      secret,
-      key,
-      config: {
-        enabled: true,
-        ...(o.detectors ? { detectors: o.detectors.map((d) => d.toString()) } : {}),
-        ...(o.argumentPaths?.length ? { argumentPaths: [...o.argumentPaths] } : {}),
-        key: { source: 'secretsManager', secretArn: secret.secretArn },
-        detokenizeResults: o.detokenizeResults ?? true,
-      },
-    };
-  }
-
-  private validateHeaders(all: string[], extra: string[], problems: Problems): void {
-    if (all.length > 20) problems.add('requestHeaders', `makes ${all.length} allowlisted headers, over AgentCore's 20`, extra, 'Allow fewer headers.');
-    const seen = new Set<string>();
-    all.forEach((h) => {
-      if (seen.has(h.toLowerCase())) problems.add('requestHeaders', 'names a header twice (Authorization is added for JWT inbound auth)', h, 'Remove the duplicate.');
-      seen.add(h.toLowerCase());
-    });
-    extra.forEach((h, i) => {
-      problems.pattern(`requestHeaders[${i}]`, h, /^[A-Za-z][A-Za-z0-9_-]{0,255}$/, 'Start with a letter; use letters, digits, _ and -.');
-      const lower = h.toLowerCase();
-      if (lower.startsWith('x-amz-') || (lower.startsWith('x-amzn-') && !lower.startsWith('x-amzn-bedrock-agentcore-runtime-custom-'))) {
-        problems.add(`requestHeaders[${i}]`, 'is a header AgentCore does not pass to the container', h, 'Use X-Amzn-Bedrock-AgentCore-Runtime-Custom-<name> or a header without the x-amz prefix.');
-      }
-    });
-  }
-
-  private createDashboard(dashboardName?: string): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });
-    dashboard.addWidgets(
-      new cloudwatch.TextWidget({ markdown: `# MCP governance proxy \`${this.runtime.agentRuntimeName}\`\nCalls, policy decisions and the health of the audit trail.`, width: 24, height: 2 }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Calls and denials', left: [this.metricCalls({ label: 'Calls' }), this.metricDeniedCalls({ label: 'Denied (audit trail)' })], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Upstream errors', left: [this.metricUpstreamErrors({ label: 'Failed upstream calls (audit trail)' })], width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Latency (ms)', left: [this.metricLatency({ label: 'p99' }), this.metricLatency({ statistic: 'p50', label: 'p50' })], width: 8 }),
-    );
-    dashboard.addWidgets(
-      new cloudwatch.GraphWidget({
-        title: 'Audit trail health',
-        left: [
-          this.metricAuditSinkFailures({ label: 'Sink failures' }),
-          this.metric(PROXY_METRICS.auditRecordsDropped, { label: 'Dropped' }),
-          this.metric(PROXY_METRICS.auditUnavailableRefusals, { label: 'Refused (fail closed)' }),
-          this.metricAuditRecordsLost({ label: 'Lost (audit_overflow)' }),
-        ],
-        right: [this.metric(PROXY_METRICS.auditBufferedRecords, { statistic: 'Maximum', label: 'Buffered records' })],
-        width: 12,
-      }),
-      new cloudwatch.GraphWidget({
-        title: 'AgentCore Runtime',
-        left: [this.runtime.metricInvocations(), this.runtime.metricTotalErrors()],
-        right: [this.runtime.metricLatency()],
-        width: 12,
-      }),
-    );
-    if (this.alarms.length) dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24 }));
-    return dashboard;
   }
 
   /**
@@ -637,30 +364,30 @@ export class McpGovernanceProxy extends Construct {
     const stack = Stack.of(this);
     if (stage) {
       const rel = this.node.path.slice(stack.node.path.length).replace(/^\//, '').replace(/[^A-Za-z0-9_-]+/g, '-');
-      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, { ...this.complianceBase, configDigest: result.digest! });
+      const codeAssetHash = this.codeAsset?.assetHash ?? 'unknown';
+      const policiesChecked = result.policiesChecked ?? 'unchecked';
+      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, {
+        ...this.complianceBase,
+        generatedAt: new Date().toISOString(),
+        configDigest: result.digest!,
+        policiesChecked,
+        codeAssetHash,
+        audit: { ...this.complianceBase.audit, alarms: this.alarms.map((a) => alarmSummary(stack, a)) },
+        removalPolicies: removalPolicies(this),
+        verification: verificationSteps({
+          assemblyDir: path.relative(process.cwd(), stage.outdir) || '.',
+          stackName: stack.stackName,
+          templateFile: stack.templateFile,
+          runtimeLogicalId: this.complianceBase.construct.runtimeLogicalId,
+          container: this.codeAsset instanceof ecr_assets.DockerImageAsset,
+          codeAssetHash,
+          policiesChecked,
+          configDigest: result.digest!,
+          auditLogGroupName: this.auditLogGroupLiteral,
+          standIns: this.deployValues.map((d) => ({ variable: d.variable, standIn: d.sample })),
+        }),
+      });
     }
     return [];
   }
-}
-
-/** Maps a configuration path (`sanitize.maxDepth`) to the construct prop that sets it (`sanitization.maxDepth`). */
-function propOfPath(configPath: string): string {
-  const renames: [RegExp, string][] = [
-    [/^identity/, 'inboundAuth'],
-    [/^sanitize/, 'sanitization'],
-    [/^redact\.custom/, 'redaction.customDetectors'],
-    [/^redact/, 'redaction'],
-    [/^tokenize/, 'tokenization'],
-    [/^discovery\.refreshIntervalMs/, 'catalogRefreshInterval'],
-    [/^server\.maxBodyBytes/, 'maxRequestBodySize'],
-    [/^upstreams\[(\d+)\]\.timeoutMs/, 'upstreams[$1].timeout'],
-  ];
-  for (const [re, to] of renames) if (re.test(configPath)) return configPath.replace(re, to);
-  return configPath;
-}
-
-/** Names the prop behind a `<config path>: <problem>` line of the runtime's check. */
-function propOf(error: string): string {
-  const configPath = error.split(':')[0];
-  return `props.${propOfPath(configPath)}, at ${configPath}`;
 }

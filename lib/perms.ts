@@ -6,6 +6,11 @@
 /** The AgentCore service reads the code asset (the zip of the bundle and its configuration) when it creates a version. */
 export const CODE_ASSET_READ_ACTIONS = ['s3:GetObject'];
 
+/** The service pulls the container image (with the container artifact) from the asset repository. */
+export const CONTAINER_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'];
+/** ECR registry authentication, which has no resource-level permissions. */
+export const ECR_AUTH_ACTIONS = ['ecr:GetAuthorizationToken'];
+
 /**
  * The container's stdout/stderr (operational logs and the proxy's EMF metrics) go to
  * `/aws/bedrock-agentcore/runtimes/<runtimeId>-DEFAULT`, a log group the service creates in the runtime's name.

@@ -8,6 +8,20 @@ import { sid, type ProxyBindContext } from './private/bind-context';
 import { WORKLOAD_IDENTITY_WILDCARD_REASON } from './private/execution-role';
 import { grantSecretRead } from './private/grants';
 
+/** How the proxy authenticates to an upstream. */
+export enum UpstreamAuthType {
+  /** No credentials. */
+  NONE = 'none',
+  /** AWS SigV4 with the execution role. */
+  SIGV4 = 'sigv4',
+  /** OAuth2 client credentials through an AgentCore Identity OAuth2 credential provider. */
+  AGENTCORE_OAUTH2 = 'agentcore-oauth2',
+  /** An API key through an AgentCore Identity API key credential provider. */
+  AGENTCORE_API_KEY = 'agentcore-api-key',
+  /** Plain OAuth2 client credentials against a token endpoint, the secret read from Secrets Manager. */
+  OAUTH2_CLIENT_CREDENTIALS = 'oauth2-client-credentials',
+}
+
 /** How the proxy authenticates to a token endpoint when it sends its client secret (RFC 6749 section 2.3.1). */
 export enum ClientAuthMethod {
   /** HTTP Basic authentication with the client id and secret. */
@@ -39,7 +53,8 @@ export interface SigV4AuthOptions {
 /** Where the OAuth2 authorization server is described: a discovery document, or its metadata. */
 export interface OAuth2ServerOptions {
   /**
-   * The OIDC / OAuth2 discovery document URL (ends with `/.well-known/openid-configuration`).
+   * The OpenID Connect discovery document URL; must end with `/.well-known/openid-configuration` (CloudFormation
+   * refuses RFC 8414 `/.well-known/oauth-authorization-server` URLs: give such a server's metadata instead).
    * @default - use `issuer`, `authorizationEndpoint` and `tokenEndpoint`
    */
   readonly discoveryUrl?: string;
@@ -235,8 +250,8 @@ export abstract class UpstreamAuth {
     return new ClientCredentialsAuth(options);
   }
 
-  /** The auth type as written to the configuration (`none`, `sigv4`, `agentcore-oauth2`, ...). */
-  public abstract readonly type: string;
+  /** The kind of credentials. */
+  public abstract readonly type: UpstreamAuthType;
 
   /**
    * Creates what the auth needs, grants the execution role exactly that, and renders the config.
@@ -246,14 +261,14 @@ export abstract class UpstreamAuth {
 }
 
 class NoAuth extends UpstreamAuth {
-  public readonly type = 'none';
+  public readonly type = UpstreamAuthType.NONE;
   public _bind(): UpstreamAuthBinding {
     return { config: { type: 'none' }, description: 'none' };
   }
 }
 
 class SigV4Auth extends UpstreamAuth {
-  public readonly type = 'sigv4';
+  public readonly type = UpstreamAuthType.SIGV4;
   constructor(private readonly options: SigV4AuthOptions) {
     super();
   }
@@ -271,7 +286,7 @@ class SigV4Auth extends UpstreamAuth {
 }
 
 class NewOAuth2Auth extends UpstreamAuth {
-  public readonly type = 'agentcore-oauth2';
+  public readonly type = UpstreamAuthType.AGENTCORE_OAUTH2;
   constructor(private readonly options: OAuth2AuthOptions) {
     super();
   }
@@ -285,8 +300,11 @@ class NewOAuth2Auth extends UpstreamAuth {
     } else if (o.discoveryUrl === undefined && !(o.issuer && o.authorizationEndpoint && o.tokenEndpoint)) {
       ctx.problems.add(prop, 'needs the authorization server', undefined, 'Set discoveryUrl, or all of issuer, authorizationEndpoint and tokenEndpoint.');
     }
-    if (o.discoveryUrl !== undefined && !Token.isUnresolved(o.discoveryUrl) && !/^https:\/\/\S+\/\.well-known\/(openid-configuration|oauth-authorization-server)$/.test(o.discoveryUrl)) {
-      ctx.problems.add(`${prop}.discoveryUrl`, 'must be an https URL ending with /.well-known/openid-configuration', o.discoveryUrl, 'Use the authorization server\'s discovery document URL.');
+    // The CloudFormation schema of OAuth2CredentialProvider takes only `^.+/\.well-known/openid-configuration$` (checked
+    // with the resource schema bundled in aws-cdk-lib's @aws/cloudformation-validate); RFC 8414 metadata URLs fail at deploy.
+    if (o.discoveryUrl !== undefined && !Token.isUnresolved(o.discoveryUrl) && !/^https:\/\/\S+\/\.well-known\/openid-configuration$/.test(o.discoveryUrl)) {
+      ctx.problems.add(`${prop}.discoveryUrl`, 'must be an https URL ending with /.well-known/openid-configuration (CloudFormation refuses any other, including .../oauth-authorization-server)', o.discoveryUrl,
+        'Use the OpenID discovery URL, or, for a server with only RFC 8414 metadata, set issuer, authorizationEndpoint and tokenEndpoint instead of discoveryUrl.');
     }
     const jsonKey = o.clientSecretJsonKey ?? 'clientSecret';
 
@@ -315,7 +333,7 @@ class NewOAuth2Auth extends UpstreamAuth {
 }
 
 class ExistingOAuth2Auth extends UpstreamAuth {
-  public readonly type = 'agentcore-oauth2';
+  public readonly type = UpstreamAuthType.AGENTCORE_OAUTH2;
   constructor(private readonly provider: agentcore.IOAuth2CredentialProvider, private readonly options: OAuth2ProviderAuthOptions) {
     super();
   }
@@ -338,7 +356,7 @@ class ExistingOAuth2Auth extends UpstreamAuth {
 }
 
 class NewApiKeyAuth extends UpstreamAuth {
-  public readonly type = 'agentcore-api-key';
+  public readonly type = UpstreamAuthType.AGENTCORE_API_KEY;
   constructor(private readonly options: ApiKeyAuthOptions) {
     super();
   }
@@ -363,7 +381,7 @@ class NewApiKeyAuth extends UpstreamAuth {
 }
 
 class ExistingApiKeyAuth extends UpstreamAuth {
-  public readonly type = 'agentcore-api-key';
+  public readonly type = UpstreamAuthType.AGENTCORE_API_KEY;
   constructor(private readonly provider: agentcore.IApiKeyCredentialProvider, private readonly options: ApiKeyProviderAuthOptions) {
     super();
   }
@@ -387,7 +405,7 @@ class ExistingApiKeyAuth extends UpstreamAuth {
 }
 
 class ClientCredentialsAuth extends UpstreamAuth {
-  public readonly type = 'oauth2-client-credentials';
+  public readonly type = UpstreamAuthType.OAUTH2_CLIENT_CREDENTIALS;
   constructor(private readonly options: ClientCredentialsAuthOptions) {
     super();
   }

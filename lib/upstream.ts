@@ -3,7 +3,8 @@ import type * as agentcore from 'aws-cdk-lib/aws-bedrockagentcore';
 import { LIMITS, type UpstreamConfig } from './config/contract';
 import * as perms from './perms';
 import { sid, type ProxyBindContext } from './private/bind-context';
-import { UpstreamAuth } from './upstream-auth';
+import { secretReason } from './private/secrets';
+import { UpstreamAuth, UpstreamAuthType } from './upstream-auth';
 
 /** The MCP protocol era the proxy speaks to an upstream. */
 export enum UpstreamProtocol {
@@ -36,7 +37,8 @@ export interface UpstreamOptions {
    */
   readonly prefix?: string;
   /**
-   * Static headers sent to the upstream. Never put secrets here (they land in the configuration): use `auth`.
+   * Static headers sent to the upstream. They are written in plain text into the configuration: values that look
+   * like credentials (by name or by shape) fail synth; send a secret header with `UpstreamAuth.apiKey({ headerName })`.
    * @default - none
    */
   readonly headers?: { [name: string]: string };
@@ -46,6 +48,12 @@ export interface UpstreamOptions {
    * @default UpstreamProtocol.AUTO
    */
   readonly protocol?: UpstreamProtocol;
+  /**
+   * Allow credentials (any `auth` other than `UpstreamAuth.none()`) over a plain `http://` URL. A documented
+   * relaxation for upstreams on a network you trust (a private subnet); anyone on the path can read or replay them.
+   * @default false - credentials over http fail synth
+   */
+  readonly allowCredentialsOverHttp?: boolean;
 }
 
 /** Options for upstreams whose name can be derived. */
@@ -135,15 +143,25 @@ function render(o: UpstreamOptions, name: string, url: string, kind: string, def
     timeoutMs = timeout.toMilliseconds();
     ctx.problems.range(`${prop}.timeout`, timeoutMs, 1, LIMITS.maxUpstreamTimeoutMs, 'Use a Duration from 1 ms to 15 minutes.');
   }
-  for (const header of Object.keys(o.headers ?? {})) {
+  for (const [header, value] of Object.entries(o.headers ?? {})) {
     if (/^(authorization|proxy-authorization|cookie|x-api-key|workloadaccesstoken)$/i.test(header)) {
       ctx.problems.add(`${prop}.headers`, `must not carry credentials (${header})`, header, 'Use the auth option: credentials belong in Secrets Manager, not in the configuration.');
+    } else {
+      const why = secretReason(ctx.scope, header, value);
+      if (why) {
+        ctx.problems.add(`${prop}.headers.${header}`, `${why}: static headers are written in plain text into proxy-config.json (in the code asset)`, undefined,
+          `Keep the value in Secrets Manager and use auth: UpstreamAuth.apiKey({ apiKey: <ISecret>, headerName: '${header}' }) (read at run time through AgentCore Identity).`);
+      }
     }
     if (!Token.isUnresolved(header) && !/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,128}$/.test(header)) {
       ctx.problems.add(`${prop}.headers`, 'has an invalid header name', header, 'Use RFC 9110 token characters.');
     }
   }
   const auth = (o.auth ?? defaultAuth)._bind(name, `${prop}.auth`, ctx);
+  if (auth.config.type !== 'none' && !Token.isUnresolved(url) && /^http:\/\//i.test(url) && !o.allowCredentialsOverHttp) {
+    ctx.problems.add(`${prop}.url`, `is plain http, and the proxy would send ${auth.description} credentials over it`, url,
+      'Use https, or (only on a network you trust, such as a private VPC subnet) set allowCredentialsOverHttp: true on the upstream.');
+  }
   return {
     config: {
       name,
@@ -168,7 +186,7 @@ class GatewayUpstream extends Upstream {
     if (!this.gatewayUrl) {
       ctx.problems.add(`${prop}`, 'the gateway has no gatewayUrl', undefined, 'Use Upstream.agentCoreGatewayFromAttributes({ gatewayArn, gatewayUrl }).');
     }
-    const sigV4 = this.named.auth === undefined || this.named.auth.type === 'sigv4';
+    const sigV4 = this.named.auth === undefined || this.named.auth.type === UpstreamAuthType.SIGV4;
     if (sigV4) {
       // IAM-authorized gateways check InvokeGateway against the caller; JWT-authorized ones ignore it.
       ctx.addStatement(sid('Upstream', name, 'InvokeGateway'), { actions: perms.GATEWAY_INVOKE_ACTIONS, resources: [this.gatewayArn] });
@@ -186,7 +204,7 @@ class RuntimeUpstream extends Upstream {
     const qualifier = this.named.qualifier ?? 'DEFAULT';
     ctx.problems.pattern(`${prop}.qualifier`, qualifier, /^[a-zA-Z][a-zA-Z0-9_]{0,47}$/, 'Use the runtime endpoint name (DEFAULT unless you created another).');
     const arn = this.runtime.agentRuntimeArn;
-    const sigV4 = this.named.auth === undefined || this.named.auth.type === 'sigv4';
+    const sigV4 = this.named.auth === undefined || this.named.auth.type === UpstreamAuthType.SIGV4;
     if (sigV4) {
       ctx.addStatement(sid('Upstream', name, 'InvokeRuntime'), {
         actions: perms.RUNTIME_INVOKE_ACTIONS,

@@ -2,13 +2,37 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRuleConfig, ProxyConfigDocument } from '../config/contract';
 
+/** One step of "How to verify the running runtime". */
+export interface VerificationStep {
+  readonly title: string;
+  /** Runs against `cdk.out` without AWS credentials (a test runs these). */
+  readonly offline: boolean;
+  /** Shell commands (POSIX sh), run from the directory that holds the cloud assembly. */
+  readonly commands: string[];
+  /** What the output contains when the runtime is the one this report describes. */
+  readonly expect: string;
+}
+
 /** Everything the compliance report states. Plain data; rendered as JSON and Markdown. */
 export interface ComplianceModel {
-  readonly reportVersion: 1;
-  readonly construct: { readonly path: string; readonly stack: string; readonly runtimeName: string };
-  /** The digest the runtime's `check` printed for the shipped configuration (the runtime logs the same at start). */
+  readonly reportVersion: 2;
+  /** When the report was written (ISO 8601, UTC) and by which version of the library. */
+  readonly generatedAt: string;
+  readonly libraryVersion: string;
+  readonly construct: { readonly path: string; readonly stack: string; readonly runtimeName: string; readonly templateFile: string; readonly runtimeLogicalId: string };
+  /** The digest the runtime's `check` printed for the shipped configuration (the runtime logs the same when ready). */
   readonly configDigest: string;
-  readonly inboundAuth: { readonly mode: string; readonly description: string };
+  /** The checked-policies stamp, the template's `MCP_PROXY_CONFIG_CHECKED`. */
+  readonly policiesChecked: string;
+  /** The code asset's hash: the template's `MCP_PROXY_CODE_ASSET_HASH`, and `<hash>.zip` is the S3 key of the code. */
+  readonly codeAssetHash: string;
+  readonly inboundAuth: {
+    readonly mode: string;
+    readonly description: string;
+    readonly audiences: string[];
+    readonly allowedClients: string[];
+    readonly clients: { readonly name: string; readonly kind: string; readonly scopes: string[]; readonly clientId: string }[];
+  };
   readonly upstreams: { readonly name: string; readonly kind: string; readonly url: string; readonly auth: string; readonly timeoutMs: number }[];
   readonly accessControl: {
     readonly enabled: boolean;
@@ -16,19 +40,27 @@ export interface ComplianceModel {
   };
   readonly sanitize: ProxyConfigDocument['sanitize'];
   readonly redact: ProxyConfigDocument['redact'];
+  /** The detectors in force, spelled out (the configuration leaves the defaults implicit). */
+  readonly detectors: { readonly redaction: string[]; readonly tokenization: string[] };
   readonly tokenize: { readonly enabled: boolean; readonly detectors?: string[]; readonly argumentPaths?: string[]; readonly detokenizeResults?: boolean; readonly key?: string };
   readonly audit: {
     readonly sink: string;
     readonly logGroupName: string;
-    readonly retentionDays?: number;
+    /** "365 days", "never expires", or "as configured on the existing log group". */
+    readonly retention: string;
     readonly encryption: string;
     readonly failMode: string;
     readonly includeRedactedContent: boolean;
     readonly metricsNamespace: string;
-    readonly alarms: string[];
+    /** The runtime's own log group (operational logs, the `ready` line with the digest, EMF metrics). */
+    readonly runtimeLogGroup: string;
+    readonly alarms: { readonly name: string; readonly actions: string[] }[];
   };
+  /** What happens to stateful resources when they leave the stack. */
+  readonly removalPolicies: { readonly resource: string; readonly type: string; readonly policy: string }[];
   /** Values CloudFormation supplies at deploy time (environment variables the configuration refers to). */
-  readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly cloudFormation: string }[];
+  readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly value: string; readonly standIn: string }[];
+  readonly verification: VerificationStep[];
 }
 
 /** Writes `<base>.json` and `<base>.md` into `dir`; returns their paths. */
@@ -41,9 +73,6 @@ export function writeComplianceReport(dir: string, base: string, model: Complian
   return [json, md];
 }
 
-const DEFAULT_DETECTORS_REDACT = 'all built-in detectors';
-const DEFAULT_DETECTORS_TOKENIZE = 'EMAIL, PHONE, CREDIT_CARD, US_SSN, IBAN';
-
 /** The report as Markdown. */
 export function renderMarkdown(m: ComplianceModel): string {
   const lines: string[] = [];
@@ -52,12 +81,26 @@ export function renderMarkdown(m: ComplianceModel): string {
   p();
   p(`- Stack: \`${m.construct.stack}\``);
   p(`- Runtime: \`${m.construct.runtimeName}\` (AgentCore Runtime, MCP protocol)`);
-  p(`- Configuration digest: \`${m.configDigest}\` (the runtime's \`check\` command prints the same for the shipped proxy-config.json)`);
+  p(`- Configuration digest: \`${m.configDigest}\` (the runtime's \`check\` command prints the same for the shipped proxy-config.json; the runtime logs it when ready)`);
+  p(`- Checked-policies stamp: \`${m.policiesChecked}\` (the template's \`MCP_PROXY_CONFIG_CHECKED\`)`);
+  p(`- Code asset hash: \`${m.codeAssetHash}\` (the template's \`MCP_PROXY_CODE_ASSET_HASH\`; the code is \`${m.codeAssetHash}.zip\`)`);
+  p(`- Generated ${m.generatedAt} by cdk-mcp-governance-proxy ${m.libraryVersion}`);
   p();
   p('## Who may call the proxy');
   p();
   p(`${m.inboundAuth.description}.`);
   p();
+  if (m.inboundAuth.clients.length) {
+    p('| App client | Used by | Scopes | Client id |');
+    p('|---|---|---|---|');
+    for (const c of m.inboundAuth.clients) p(`| \`${c.name}\` | ${c.kind === 'human' ? 'people (authorization code + PKCE; tokens carry their groups)' : 'machines (client credentials; no groups)'} | ${list(c.scopes, 'none')} | ${code(c.clientId)} |`);
+    p();
+  }
+  if (m.inboundAuth.mode === 'jwt') {
+    p(`- Accepted audiences (\`aud\`): ${list(m.inboundAuth.audiences, 'none')}`);
+    p(`- Accepted clients (\`client_id\`): ${list(m.inboundAuth.allowedClients, 'none')}`);
+    p();
+  }
   p('## Upstreams');
   p();
   p('| Upstream | Kind | URL | Authentication | Timeout |');
@@ -95,27 +138,48 @@ export function renderMarkdown(m: ComplianceModel): string {
   const s = m.sanitize;
   p(`- Input sanitization: ${s.enabled ? `on (schema validation ${s.validateSchema === false ? 'off' : 'on'}; control characters ${s.controlCharacters ?? 'strip'}; prompt-injection heuristics ${s.injectionHeuristics ?? 'reject'}; deny patterns ${s.denyPatterns?.length ? s.denyPatterns.map((d) => `\`${d.name}\``).join(', ') : 'none'})` : 'off'}`);
   const r = m.redact;
-  p(`- Redaction of results and logs: ${r.enabled ? `on (${r.detectors?.join(', ') ?? DEFAULT_DETECTORS_REDACT}${r.custom?.length ? `; custom ${r.custom.map((c) => c.name).join(', ')}` : ''}; replacement ${r.replacement ?? 'label'})` : 'off'}`);
+  p(`- Redaction of results and logs: ${r.enabled ? `on (${m.detectors.redaction.join(', ')}${r.custom?.length ? `; custom ${r.custom.map((c) => c.name).join(', ')}` : ''}; replacement ${r.replacement ?? 'label'})` : 'off'}`);
   const t = m.tokenize;
-  p(`- Tokenization of arguments: ${t.enabled ? `on (${t.detectors?.join(', ') ?? DEFAULT_DETECTORS_TOKENIZE}${t.argumentPaths?.length ? `; always tokenized: ${t.argumentPaths.map(code).join(', ')}` : ''}; detokenized results ${t.detokenizeResults === false ? 'never' : 'for callers permitted `detokenize`'}; key in ${t.key ?? 'n/a'})` : 'off'}`);
+  p(`- Tokenization of arguments: ${t.enabled ? `on (${m.detectors.tokenization.join(', ')}${t.argumentPaths?.length ? `; always tokenized: ${t.argumentPaths.map(code).join(', ')}` : ''}; detokenized results ${t.detokenizeResults === false ? 'never' : 'for callers permitted `detokenize`'}; key in ${t.key ?? 'n/a'})` : 'off'}`);
   p();
   p('## Audit');
   p();
   const a = m.audit;
-  p(`- Sink: CloudWatch Logs group \`${a.logGroupName}\` (${a.encryption}; retention ${a.retentionDays ? `${a.retentionDays} days` : 'as configured on the existing group'})`);
+  p(`- Sink: CloudWatch Logs group ${code(a.logGroupName)} (${a.encryption}; retention: ${a.retention})`);
   p(`- While the sink is unavailable: ${a.failMode === 'closed' ? 'calls are refused (fail closed), also at start-up until CloudWatch Logs has accepted the first record; every forwarded call keeps room for its decision and outcome records' : 'calls are forwarded (fail open), also at start-up before CloudWatch Logs has accepted a record; undelivered records are lost if the buffer fills or the process stops'}`);
   p(`- Records hold ${a.includeRedactedContent ? 'redacted argument and result contents and salted digests' : 'salted digests of arguments and results, never their contents'}`);
-  p(`- Metrics namespace: \`${a.metricsNamespace}\`; alarms: ${a.alarms.length ? a.alarms.join(', ') : 'none'}`);
+  p(`- The runtime's own log group: ${code(a.runtimeLogGroup)} (created by AgentCore; its retention is not managed by CloudFormation)`);
+  p(`- Metrics namespace: ${code(a.metricsNamespace)}`);
+  if (!a.alarms.length) p('- Alarms: none');
+  for (const al of a.alarms) p(`- Alarm ${al.name}: ${al.actions.length ? `notifies ${al.actions.map(code).join(', ')}` : '**no actions** (it changes state but notifies nobody: set audit.alarmActions)'}`);
+  p();
+  p('## When resources leave the stack');
+  p();
+  p('| Resource | Type | Removal policy |');
+  p('|---|---|---|');
+  for (const r of m.removalPolicies) p(`| ${code(r.resource)} | ${r.type} | ${r.policy} |`);
   if (m.deployTimeValues.length) {
     p();
     p('## Values resolved at deploy time');
     p();
-    p('The configuration refers to these environment variables of the runtime; CloudFormation supplies their values.');
+    p('The configuration refers to these environment variables of the runtime; CloudFormation supplies their values. The synth-time check used the stand-ins.');
     p();
-    p('| Variable | Configuration path | CloudFormation |');
-    p('|---|---|---|');
-    for (const d of m.deployTimeValues) p(`| \`${d.variable}\` | \`${d.path}\` | ${code(d.cloudFormation)} |`);
+    p('| Variable | Configuration path | Value | Stand-in for `check` |');
+    p('|---|---|---|---|');
+    for (const d of m.deployTimeValues) p(`| \`${d.variable}\` | \`${d.path}\` | ${code(d.value)} | ${code(d.standIn)} |`);
   }
+  p();
+  p('## How to verify the running runtime');
+  p();
+  p('Run from the directory that holds the cloud assembly. Steps marked offline need no AWS access.');
+  m.verification.forEach((v, i) => {
+    p();
+    p(`${i + 1}. **${v.title}**${v.offline ? ' (offline)' : ''}. Expect: ${v.expect}`);
+    p();
+    p('   ```sh');
+    for (const c of v.commands) p(`   ${c}`);
+    p('   ```');
+  });
   p();
   return lines.join('\n');
 }

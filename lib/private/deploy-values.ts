@@ -1,4 +1,4 @@
-import { Token, type Stack } from 'aws-cdk-lib';
+import { Token } from 'aws-cdk-lib';
 
 /**
  * Deploy-time values in the configuration.
@@ -80,13 +80,4 @@ function sampleFor(path: string, n: number): string {
   if (key === 'region') return 'us-east-1';
   if (key === 'logGroupName') return `/deploy-time-value/${n}`;
   return `deploy-time-value-${n}`;
-}
-
-/** The CloudFormation expression behind a token, as compact JSON (for the compliance report). */
-export function describeToken(stack: Stack, value: string): string {
-  try {
-    return JSON.stringify(stack.resolve(value));
-  } catch {
-    return '(unresolvable)';
-  }
 }

@@ -33,7 +33,7 @@ export interface StagedAsset {
  * bundle lives; a policy change is a new asset, hence a new runtime version. Written atomically (temp dir + rename),
  * so concurrent synths of the same content are safe.
  */
-export function stageCodeAsset(bundleDir: string, configJson: string): StagedAsset {
+export function stageCodeAsset(bundleDir: string, configJson: string, extraFiles: { [name: string]: string } = {}): StagedAsset {
   const files = listFiles(bundleDir).filter((f) => f !== CONFIG_FILE_NAME);
   const bundlePresent = files.includes(BUNDLE_ENTRY);
   const hash = createHash('sha256');
@@ -44,12 +44,13 @@ export function stageCodeAsset(bundleDir: string, configJson: string): StagedAss
     hash.update('\0');
   }
   hash.update(`${CONFIG_FILE_NAME}\0${configJson}`);
+  for (const [name, content] of Object.entries(extraFiles).sort()) hash.update(`\0${name}\0${content}`);
   const digest = hash.digest('hex').slice(0, 32);
   const root = path.join(os.tmpdir(), 'cdk-mcp-governance-proxy');
   const directory = path.join(root, digest);
   const configFile = path.join(directory, CONFIG_FILE_NAME);
   // Reuse only a complete directory whose links still resolve (existsSync follows links).
-  const complete = fs.existsSync(configFile) && files.every((f) => fs.existsSync(path.join(directory, f)));
+  const complete = fs.existsSync(configFile) && files.every((f) => fs.existsSync(path.join(directory, f))) && Object.keys(extraFiles).every((f) => fs.existsSync(path.join(directory, f)));
   if (!complete) {
     if (fs.existsSync(directory)) fs.rmSync(directory, { recursive: true, force: true });
     fs.mkdirSync(root, { recursive: true });
@@ -64,6 +65,7 @@ export function stageCodeAsset(bundleDir: string, configJson: string): StagedAss
       }
     }
     fs.writeFileSync(path.join(tmp, CONFIG_FILE_NAME), configJson);
+    for (const [name, content] of Object.entries(extraFiles)) fs.writeFileSync(path.join(tmp, name), content);
     try {
       fs.renameSync(tmp, directory);
     } catch (e) {

@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ExistingOidcExampleStack } from '../../examples/existing-oidc';
 import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
@@ -28,6 +28,21 @@ const examples: Record<string, (app: App) => Stack & { proxy: McpGovernanceProxy
   'local-demo': (app) => new LocalDemoStack(app, 'LocalDemo'),
 };
 
+/** The offline CloudFormation schema validator aws-cdk-lib ships (bundled resource schemas, no AWS calls); built once. */
+let schemaValidator: { validate(t: unknown): { severity: string; ruleId: string; message: string }[]; free(): void } | undefined;
+let validatorModule: any;
+function cfnValidate(templateJson: string, label: string): { severity: string; ruleId: string; message: string }[] {
+  if (!schemaValidator) {
+    const validatorPath = require.resolve('@aws/cloudformation-validate', { paths: [path.dirname(require.resolve('aws-cdk-lib/package.json'))] });
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    validatorModule = require(validatorPath);
+    schemaValidator = new validatorModule.SchemaValidator();
+  }
+  return schemaValidator!.validate(new validatorModule.TemplateContent(templateJson, `${label}.template.json`));
+}
+afterAll(() => schemaValidator?.free());
+const errorsOf = (d: { severity: string; ruleId: string; message: string }[]) => d.filter((x) => x.severity === 'ERROR' || x.severity === 'FATAL').map((x) => `${x.ruleId}: ${x.message}`);
+
 const synthesized: Record<string, Synthesized> = {};
 beforeAll(() => {
   for (const [name, make] of Object.entries(examples)) {
@@ -40,6 +55,16 @@ beforeAll(() => {
 describe.each(Object.keys(examples))('example %s', (name) => {
   test('synthesizes one proxy runtime', () => {
     synthesized[name].template.resourceCountIs('AWS::BedrockAgentCore::Runtime', 1);
+  });
+
+  test('every rule can match the configured identity, and no rule contradicts another (no rule-check warnings)', () => {
+    const ids = ['ruleNeverMatches', 'contradictoryRules', 'detokenizeWithoutTokenization'];
+    const found = ids.flatMap((id) => Annotations.fromStack(synthesized[name].stack).findWarning('*', Match.stringLikeRegexp(`cdk-mcp-governance-proxy:${id}`)));
+    expect(found.map((w) => w.entry.data)).toEqual([]);
+  });
+
+  test('validates against the CloudFormation resource schemas (aws-cdk-lib\'s bundled @aws/cloudformation-validate): no error', () => {
+    expect(errorsOf(cfnValidate(JSON.stringify(synthesized[name].template.toJSON()), name))).toEqual([]);
   });
 
   test('cdk-nag AwsSolutions: no unacknowledged findings', () => {
@@ -70,7 +95,7 @@ test('example 1 report: Cognito callers, the gateway upstream and each rule in p
   expect(md).toMatch(/\| `tools` \| AgentCore Gateway \| .* \| AWS SigV4 \(bedrock-agentcore\) with the execution role \| 30 s \|/);
   expect(md).toContain('| `baseline` | enforced | `baseline.admins` | permit | scopes `mcp-governance-proxy/admin` | all | all | all |');
   expect(md).toContain('| `baseline` | enforced | `baseline.no-deletes` | forbid | any authenticated caller | all | `tools` | `*delete*` |');
-  expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `\{"Fn::GetAtt":\["Gateway[0-9A-F]+","GatewayUrl"\]\}` \|/);
+  expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `<GatewayUrl of Gateway \(AWS::BedrockAgentCore::Gateway\)>` \| `https:\/\/deploy-time-value-1\.example\.com\/path` \|/);
 });
 
 test('example 2 report: redaction, tokenization and who sees detokenized values', () => {
@@ -79,7 +104,10 @@ test('example 2 report: redaction, tokenization and who sees detokenized values'
   expect(json.tokenize).toMatchObject({ enabled: true, detectors: ['EMAIL', 'CREDIT_CARD'], argumentPaths: ['*:customer.email'], detokenizeResults: true });
   expect(json.redact.custom).toEqual([{ name: 'ACCOUNT_ID', pattern: 'ACCT-[0-9]{8}' }]);
   expect(json.upstreams.map((u: { auth: string }) => u.auth.split(' ')[0])).toEqual(['AWS', 'OAuth2', 'API', 'AWS', 'OAuth2']);
-  expect(json.audit).toMatchObject({ failMode: 'closed', includeRedactedContent: false, alarms: ['denied calls', 'upstream errors', 'audit-sink failures'] });
+  expect(json.audit).toMatchObject({ failMode: 'closed', includeRedactedContent: false });
+  expect(json.audit.alarms.map((a: { name: string }) => a.name)).toEqual(['Proxy/DeniedCallsAlarm', 'Proxy/UpstreamErrorsAlarm', 'Proxy/AuditSinkAlarm']);
+  expect(json.detectors.tokenization).toEqual(['EMAIL', 'CREDIT_CARD']);
+  expect(json.detectors.redaction).toContain('ACCOUNT_ID (custom)');
 });
 
 test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked as not enforced', () => {
@@ -88,5 +116,12 @@ test('example 3 report: the dry-run Cedar rule set is shown verbatim and marked 
   expect(md).toContain('JWT from the OIDC issuer https://example.okta.com/oauth2/default');
   expect(md).toContain('| `business-hours-candidate` | dry run (audited, not enforced) | raw Cedar |');
   expect(md).toContain('forbid (principal, action == McpProxy::Action::"tools/call", resource in McpProxy::Upstream::"tools")');
-  expect(md).toContain('retention 731 days');
+  expect(md).toContain('retention: 731 days');
+});
+
+test('the CloudFormation validator does catch what deploy would refuse (an RFC 8414 discovery URL on the credential provider)', () => {
+  const template = synthesized['multi-upstream'].template.toJSON();
+  const provider = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::BedrockAgentCore::OAuth2CredentialProvider');
+  provider.Properties.Oauth2ProviderConfigInput.CustomOauth2ProviderConfig.OauthDiscovery.DiscoveryUrl = 'https://login.crm.example.com/.well-known/oauth-authorization-server';
+  expect(errorsOf(cfnValidate(JSON.stringify(template), 'broken')).join('\n')).toMatch(/oauth-authorization-server' does not match pattern/);
 });

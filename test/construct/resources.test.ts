@@ -92,7 +92,7 @@ describe('defaults: Cognito inbound auth, one URL upstream', () => {
           Principal: { Service: 'bedrock-agentcore.amazonaws.com' },
           Condition: {
             StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
-            ArnLike: { 'aws:SourceArn': arnOf(`:runtime/${b.proxy.runtime.agentRuntimeName}*`) },
+            ArnLike: { 'aws:SourceArn': arnOf(`:runtime/${b.proxy.runtime.agentRuntimeName}-*`) },
           },
         }],
       },
