@@ -23,12 +23,16 @@ import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
 import { createSanitizeStage } from '../stages/sanitize';
 import { createTokenizeStage } from '../stages/tokenize';
+import { createPinningStage, type PinningStage } from '../stages/pinning';
+import { createPoisoningStage } from '../stages/poisoning';
 import type { RequestContext, Stage } from './context';
 import { Pipeline } from './pipeline';
 
 export interface BuiltPipeline {
   readonly pipeline: Pipeline;
   readonly auditor: ProxyAuditor;
+  /** The pinning stage, when pinning is on (the health report counts what it quarantines). */
+  readonly pinning?: PinningStage;
 }
 
 export interface BuildOptions {
@@ -57,12 +61,16 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     const redact = config.redact.enabled ? createRedactStage(config.redact, log) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const audit = await prepareAuditor(config.audit, { log, scrub, ...opts.audit });
-    const stages: Stage[] = [await unwrap(identityP), accessControl];
+    // Pinning before access control (a quarantined target answers as an unknown one); the poisoning heuristics after
+    // it, so access control and pinning see the catalog's own entries, not the stripped ones lists serve.
+    const pinning = createPinningStage(config, log);
+    const poisoning = createPoisoningStage(config.poisoning, log);
+    const stages: Stage[] = [await unwrap(identityP), ...(pinning ? [pinning] : []), accessControl, ...(poisoning ? [poisoning] : [])];
     if (sanitize) stages.push(sanitize);
     if (tokenizeP) stages.push(await unwrap(tokenizeP));
     if (redact) stages.push(redact);
     const auditor = await audit.start();
-    return { pipeline: new Pipeline(stages, auditor), auditor };
+    return { pipeline: new Pipeline(stages, auditor), auditor, pinning };
   } finally {
     // On a failure above, the parts still pending are waited for (their own failures are the same kind of error).
     await Promise.all([identityP, tokenizeP]);
