@@ -24,6 +24,7 @@ export const PATTERN_RULES: Readonly<Record<Exclude<PoisonRule, 'invisibleUnicod
     String.raw`\b(?:this\s+is\s+)?(?:very\s+|extremely\s+)?important\s*[:!]\s*(?:before|always|you\s+must|first)`,
     String.raw`\b(?:you\s+are\s+now|from\s+now\s+on,?\s+you|new\s+instructions?\s*:|system\s+override|act\s+as\s+(?:an?\s+)?(?:unrestricted|admin))`,
     String.raw`\b(?:silently|secretly|quietly|covertly)\s+(?:send|forward|copy|upload|include|add|call|pass|read|bcc|exfiltrate)`,
+    String.raw`\bbcc\s+[^\s@]{1,64}@|\b(?:change|set|redirect|replace)\s+the\s+(?:recipient|destination|base\s+branch|webhook)\b`,
   ].join('|'),
   toolReferences: [
     String.raw`\b(?:before|after|instead\s+of|whenever|when)\s+(?:you\s+)?(?:using|calling|invoking|running|use|call|invoke|run)\s+(?:any|all|every|the\s+other|other|another|each)\s+(?:other\s+)?(?:tools?|functions?)`,
@@ -31,11 +32,18 @@ export const PATTERN_RULES: Readonly<Record<Exclude<PoisonRule, 'invisibleUnicod
     String.raw`\b(?:all|any|every)\s+(?:other\s+)?(?:tools?|functions?)\s+(?:must|should|need\s+to|have\s+to)\b`,
     String.raw`\b(?:change|modify|override|replace|redirect)\s+(?:the\s+)?(?:behaviou?r|recipient|destination|parameters?|arguments?)\s+of\s+(?:the\s+|any\s+|other\s+)?` + '`?' + String.raw`[a-z0-9_.-]+` + '`?' + String.raw`\s+(?:tool|function)`,
     String.raw`\b(?:also|always)\s+(?:call|invoke|run|use)\s+(?:the\s+)?` + '`' + String.raw`?[a-z0-9]+_[a-z0-9_]+` + '`?' + String.raw`\s+(?:tool\s+)?(?:with|and\s+(?:send|pass|include))`,
+    // Another tool named as "the X tool" in an instruction about when or how it is used.
+    String.raw`\b(?:when|whenever|after|before|must|always)\s+(?:you\s+)?(?:call|use|invoke|run|using|calling)\s+the\s+` + '`?' + String.raw`[a-z0-9_.-]+` + '`?' + String.raw`\s+tools?\b`,
+    String.raw`\bside\s+effects?\s+on\s+(?:the\s+)?(?:also\s+present\s+)?` + '`?' + String.raw`[a-z0-9_.-]+` + '`?' + String.raw`\s+tool`,
+    String.raw`\bwhen\s+(?:\([a-z0-9_.-]{1,40}\)\s*)?` + '`?' + String.raw`[a-z0-9]+_[a-z0-9_]+` + '`?' + String.raw`\s+(?:tool\s+)?is\s+(?:invoked|called|used|available)`,
+    String.raw`\b(?:run|call|invoke)\s+the\s+` + '`?' + String.raw`[a-z0-9_.-]+` + '`?' + String.raw`\s+tool\s+with\b`,
   ].join('|'),
   sensitiveFiles: [
     String.raw`~/\.(?:ssh|aws|gnupg|kube|docker|config/gcloud|npmrc|netrc|pgpass|bash_history|zsh_history|cursor|claude)\b`,
     String.raw`\bid_(?:rsa|dsa|ecdsa|ed25519)\b|\.pem\b|/etc/(?:passwd|shadow|sudoers)\b|\bauthorized_keys\b|\.aws/credentials|\.git-credentials|\bmcp\.json\b|\bclaude_desktop_config\.json\b`,
-    String.raw`(?:^|[\s'"` + '`' + String.raw`(/])\.env(?:\.[a-z]+)?\b`,
+    // .env and its environment variants, not .env.example/.env.sample (no lookahead in RE2: the next character is spelled out).
+    String.raw`(?:^|[\s'"` + '`' + String.raw`(/])\.env(?:\.(?:local|production|prod|development|dev|staging|test))?(?:[\s'"` + '`' + String.raw`),;:]|$)`,
+    String.raw`\b(?:seed|recovery|mnemonic)\s+phrases?\b|\b(?:full|entire|whole|complete)\s+(?:conversation|chat)\s+(?:history|log|transcript)`,
     String.raw`\b(?:read|send|include|pass|forward|upload|share|append|attach|copy|exfiltrate|collect|extract|provide|put|add|leak|output|cat)\b[^.\n]{0,60}?\b(?:api[\s_-]?keys?|secret[\s_-]?keys?|private[\s_-]?keys?|access[\s_-]?tokens?|session[\s_-]?tokens?|bearer\s+tokens?|passwords?|credentials|ssh\s+keys?|seed\s+phrases?|conversation\s+history|system\s+prompt)\b`,
   ].join('|'),
   dataUrls: String.raw`\bdata:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+-]+=[a-z0-9.+-]+)*(?:;base64)?,`,
