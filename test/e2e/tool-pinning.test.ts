@@ -95,7 +95,7 @@ describe('tool pinning end to end: drift between two catalog refreshes, and the 
     expect(lock.upstreams.gh.tools.search.definition.description).toBe('Search issues by keyword.');
 
     const [enforce, warn] = await Promise.all([
-      spawnProxy({ ...base(), pinning: { mode: 'enforce', lock } }),
+      spawnProxy({ ...base(), pinning: { mode: 'enforce', lock }, audit: { metrics: { intervalMs: 500 } } }),
       spawnProxy({ ...base(), pinning: { mode: 'warn', lock } }),
     ]);
     proxies.push(enforce, warn);
@@ -119,6 +119,14 @@ describe('tool pinning end to end: drift between two catalog refreshes, and the 
     await waitFor(() => auditRecords(enforce).some((r) => r.target?.name === 'search' && r.outcome?.status === 'denied'), { timeoutMs: 10_000, what: 'the refusal audit record' });
     const refused = auditRecords(enforce).find((r) => r.target?.name === 'search' && r.outcome?.status === 'denied')!;
     expect(refused.actions).toEqual(expect.arrayContaining([{ stage: 'pinning', action: 'pinning.changed', count: 1 }, { stage: 'pinning', action: 'pinning.quarantined', count: 1 }]));
+    // /ping counts the quarantined entries.
+    expect(((await (await fetch(`${enforce.baseUrl}/ping`)).json()) as { quarantined?: number }).quarantined).toBe(2);
+    expect(((await (await fetch(`${warn.baseUrl}/ping`)).json()) as { quarantined?: number }).quarantined).toBe(0);
+    // The drift is an EMF metric (totals line) for the construct's alarm.
+    await waitFor(() => enforce.stdout().split('\n').some((l) => l.startsWith('{"_aws"') && (JSON.parse(l) as { PinningDrifts?: number }).PinningDrifts! > 0), {
+      timeoutMs: 10_000,
+      what: 'a PinningDrifts metric',
+    });
     expect(enforce.logs().some((l) => l.msg === 'definition differs from the pinned one' && l.name === 'search')).toBe(true);
     expect(enforce.logs().some((l) => l.msg === 'definition is not in the lock' && l.name === 'delete_repo')).toBe(true);
 

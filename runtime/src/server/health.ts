@@ -12,6 +12,8 @@ export interface HealthSource {
   collisions(): readonly Collision[];
   /** False when a fail-closed audit trail would refuse calls now. */
   auditHealthy?(): boolean;
+  /** Catalog entries tool pinning hides and refuses now (absent when pinning is off). */
+  quarantined?(): number;
 }
 
 export interface HealthReport {
@@ -22,6 +24,8 @@ export interface HealthReport {
   readonly degraded: readonly string[];
   /** Whether the audit trail accepts records (absent when the auditor does not say). */
   readonly auditHealthy?: boolean;
+  /** Tools, prompts and resources hidden and refused because their definition drifted from the tool lock. */
+  readonly quarantined?: number;
   readonly upstreams: readonly UpstreamStatus[];
   readonly collisions: readonly Collision[];
 }
@@ -35,6 +39,7 @@ export function healthReport(source: HealthSource, inFlight: number, ready: bool
     inFlight,
     degraded: upstreams.filter((u) => u.state !== 'healthy').map((u) => u.name),
     auditHealthy: source.auditHealthy?.(),
+    quarantined: source.quarantined?.(),
     upstreams,
     collisions: source.collisions(),
   };
