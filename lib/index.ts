@@ -16,3 +16,5 @@ export { Detector, ControlCharacters, InjectionHeuristics, RedactionReplacement,
 export type { SanitizationOptions, RedactionOptions, TokenizationOptions, DenyPattern, CustomDetector } from './data-protection';
 export { AuditFailMode } from './audit';
 export type { AuditOptions } from './audit';
+export { PinningMode } from './tool-pinning';
+export type { ToolPinningOptions } from './tool-pinning';

@@ -23,6 +23,7 @@ import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { runCheck, type CheckResult } from './private/check';
 import { writeComplianceReport, type ComplianceModel } from './private/compliance';
+import { renderToolPinning, type ToolPinningOptions } from './tool-pinning';
 import { ENV_PREFIX, describeToken, externalizeTokens, type DeployValue } from './private/deploy-values';
 import { grantSecretRead } from './private/grants';
 import { ExecutionRole } from './private/execution-role';
@@ -103,6 +104,12 @@ export interface McpGovernanceProxyProps {
    * @default - NamingMode.AUTO with separator `__`
    */
   readonly naming?: NamingOptions;
+  /**
+   * Tool pinning: the lock of approved tool definitions and what happens to a tool that drifted from it
+   * (see docs/PINNING.md). Listed in the compliance report, with an alarm on the PinningDrifts metric.
+   * @default - no pinning: upstream tools are served as they are listed
+   */
+  readonly toolPinning?: ToolPinningOptions;
   /**
    * How often the proxy refreshes the upstreams' tools, resources and prompts (Duration.seconds(0) disables).
    * @default Duration.minutes(5)
@@ -256,6 +263,7 @@ export class McpGovernanceProxy extends Construct {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:accessControlOff', 'Access control is off: every authenticated caller may call every tool of every upstream. Set accessControl.ruleSets to deny by default.');
     }
     const sanitize = renderSanitize(props.sanitization, problems);
+    const pinning = renderToolPinning(props.toolPinning, names, problems);
     const redact = renderRedact(props.redaction, problems);
     const tokenize = this.setUpTokenization(props.tokenization, ctx, problems);
     this.tokenizationSecret = tokenize.secret;
@@ -300,6 +308,7 @@ export class McpGovernanceProxy extends Construct {
       redact,
       tokenize: tokenize.config,
       audit: trail.config,
+      ...(pinning ? { pinning: pinning.config } : {}),
     };
     const ext = externalizeTokens(doc);
     ext.unsupported.forEach((p) => problems.add(propOfPath(p), `is a token that is not a string (configuration ${p} needs a literal number or list)`, undefined, 'Pass a literal value.'));
@@ -397,6 +406,16 @@ export class McpGovernanceProxy extends Construct {
         treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: `MCP governance proxy ${runtimeName}: audit-sink failures, dropped or lost audit records, or calls refused because the audit trail was unavailable.`,
       });
+      if (pinning) {
+        alarm('PinningDriftAlarm', {
+          metric: new cloudwatch.Metric({ namespace: trail.namespace, metricName: 'PinningDrifts', statistic: 'Sum', period: Duration.minutes(5) }),
+          threshold: 1,
+          evaluationPeriods: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+          treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+          alarmDescription: `MCP governance proxy ${runtimeName}: an upstream tool definition differs from the tool lock, or is not in it (mode ${pinning.config.mode}).`,
+        });
+      }
     }
     if (props.audit?.dashboard ?? true) this.dashboard = this.createDashboard(props.audit?.dashboardName);
 
@@ -436,9 +455,10 @@ export class McpGovernanceProxy extends Construct {
         failMode: trail.config.failMode ?? 'closed',
         includeRedactedContent: trail.config.includeRedactedContent ?? false,
         metricsNamespace: trail.namespace,
-        alarms: this.alarms.length ? ['denied calls', 'upstream errors', 'audit-sink failures'] : [],
+        alarms: this.alarms.length ? ['denied calls', 'upstream errors', 'audit-sink failures', ...(pinning ? ['tool pinning drift'] : [])] : [],
       },
       deployTimeValues: ext.values.map((v) => ({ variable: v.variable, path: v.path, cloudFormation: describeToken(stack, v.value) })),
+      ...(pinning ? { pinning: { mode: pinning.config.mode, pinned: pinning.pinned } } : {}),
     };
 
     this.node.addValidation({ validate: () => this.validateAtSynth() });
@@ -648,6 +668,7 @@ function propOfPath(configPath: string): string {
   const renames: [RegExp, string][] = [
     [/^identity/, 'inboundAuth'],
     [/^sanitize/, 'sanitization'],
+    [/^pinning/, 'toolPinning'],
     [/^redact\.custom/, 'redaction.customDetectors'],
     [/^redact/, 'redaction'],
     [/^tokenize/, 'tokenization'],
