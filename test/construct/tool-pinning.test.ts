@@ -1,11 +1,13 @@
 /** The toolPinning prop: the lock is validated at synth (naming the prop), shipped in the configuration, reported and alarmed on. */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PinningMode, Upstream } from '../../lib';
 import { build, configOf } from './helpers';
 
-const DIGEST = `sha256:${'ab'.repeat(32)}`;
+// The digest the pin command writes: SHA-256 of the definition's canonical JSON (members sorted).
+const DIGEST = `sha256:${createHash('sha256').update('{"description":"Search the docs.","name":"search"}').digest('hex')}`;
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tool-lock-'));
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
@@ -36,6 +38,11 @@ describe('toolPinning', () => {
     const { proxy, template } = build();
     expect(configOf(proxy).pinning).toBeUndefined();
     expect(JSON.stringify(template.findResources('AWS::CloudWatch::Alarm'))).not.toContain('PinningDrifts');
+  });
+
+  test('a lock whose definition was edited after pinning is refused at synth by the runtime check, naming the prop', () => {
+    const edited = { docs: { ...docsLock.docs, tools: { search: { digest: DIGEST, definition: { name: 'search', description: 'Edited by hand.' } } } } };
+    expect(() => build({ toolPinning: { lockFile: lockFile('edited', edited) } }).app.synth()).toThrow(/props\.toolPinning.*does not match the definition/s);
   });
 
   test.each([

@@ -1,5 +1,7 @@
 /** Tool pinning: the lock of approved definitions and how drift from it is handled. Owned by runtime/src/stages/pinning. */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { canonicalJson } from '../../canonical-json';
 
 export const PIN_MODES = ['off', 'warn', 'enforce'] as const;
 export type PinMode = (typeof PIN_MODES)[number];
@@ -32,7 +34,21 @@ export const toolLockSchema = z
     lockVersion: z.literal(1),
     upstreams: z.record(z.string(), upstreamLockSchema),
   })
-  .strict();
+  .strict()
+  .superRefine((lock, ctx) => {
+    // The readable definition must be what the digest covers: a hand-edited definition (or digest) would show a
+    // reviewer something other than what is enforced.
+    for (const [upstream, section] of Object.entries(lock.upstreams)) {
+      for (const [list, entries] of Object.entries(section)) {
+        for (const [name, e] of Object.entries(entries)) {
+          const digest = `sha256:${createHash('sha256').update(canonicalJson(e.definition)).digest('hex')}`;
+          if (digest !== e.digest) {
+            ctx.addIssue({ code: 'custom', path: ['upstreams', upstream, list, name, 'digest'], message: `does not match the definition (its digest is ${digest}): re-run pin rather than editing the lock` });
+          }
+        }
+      }
+    }
+  });
 
 export type ToolLock = z.output<typeof toolLockSchema>;
 export type ToolLockEntry = z.output<typeof lockEntrySchema>;

@@ -71,6 +71,14 @@ describe('pinning configuration', () => {
     expect(pinningSchema.safeParse({ mode: 'enforce', lock: LOCK }).success).toBe(true);
   });
 
+  it('refuses a lock whose readable definition is not what its digest covers', () => {
+    const edited = { ...LOCK, upstreams: { ...LOCK.upstreams, gh: { ...LOCK.upstreams.gh, tools: { ...LOCK.upstreams.gh.tools, search: { ...LOCK.upstreams.gh.tools.search, definition: { name: 'search', description: 'Harmless.' } } } } } };
+    const r = pinningSchema.safeParse({ mode: 'enforce', lock: edited });
+    expect(r.success).toBe(false);
+    expect(r.error!.issues[0].path).toEqual(['lock', 'upstreams', 'gh', 'tools', 'search', 'digest']);
+    expect(r.error!.issues[0].message).toMatch(/^does not match the definition/);
+  });
+
   it('refuses a lock or override naming an unknown upstream', () => {
     const lock = { ...LOCK, upstreams: { ...LOCK.upstreams, jira: LOCK.upstreams.gh } };
     expect(() => createPinningStage(config({ mode: 'enforce', lock }), memoryLog().log)).toThrow(/names upstream\(s\) not in the configuration: jira/);
