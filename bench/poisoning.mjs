@@ -62,6 +62,16 @@ export async function poisoningSection() {
     stage.filterList(ctx(), entries);
     warm = Math.min(warm, performance.now() - t0);
   }
+  // Poisoning scan: every description and schema description of 10,000 tools at the first list after a refresh.
+  const { createPoisoningStage } = await import(join(root, 'runtime/src/stages/poisoning/index.ts'));
+  const poisoning = createPoisoningStage(configSchema.parse({ version: 1, upstreams: [{ name: 'u', url: 'http://127.0.0.1:1/mcp' }] }).poisoning, log);
+  let scan = Infinity;
+  for (let r = 0; r < 3; r++) {
+    const fresh = Array.from({ length: N }, (_, i) => tool(i));
+    const t1 = performance.now();
+    poisoning.filterList(ctx(), fresh);
+    scan = Math.min(scan, performance.now() - t1);
+  }
   const CALLS = 100_000;
   let t0 = performance.now();
   for (let i = 0; i < CALLS; i++) stage.onRequest({ ...ctx(), method: 'tools/call', target: entries[i % N] });
@@ -87,7 +97,7 @@ ${errors.join('\n')}
 
 ### Pinning cost (informal)
 
-${N.toLocaleString('en-US')} tools in enforce mode: the first list after a catalog refresh computes every digest (canonical JSON + SHA-256): ${cold.toFixed(1)} ms; later lists ${warm.toFixed(2)} ms (one WeakMap lookup per entry); a call ${perCallUs.toFixed(2)} µs. Best of 3.
+${N.toLocaleString('en-US')} tools in enforce mode: the first list after a catalog refresh computes every digest (canonical JSON + SHA-256): ${cold.toFixed(1)} ms; later lists ${warm.toFixed(2)} ms (one WeakMap lookup per entry); a call ${perCallUs.toFixed(2)} µs. The poisoning heuristics (default rules) at the first list after a refresh: ${scan.toFixed(1)} ms for the same 10,000 tools (3 descriptions each; later lists reuse the result). Best of 3.
 `;
 }
 

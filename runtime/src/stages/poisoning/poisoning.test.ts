@@ -6,7 +6,7 @@ import { GovernanceError } from '../../pipeline/errors';
 import { ctxFor, jwtCaller, memoryLog } from '../access-control/test-fixtures';
 import { parsePoisonSamples, rulesFiring, scorePoisonRules } from './evaluate';
 import { createPoisoningStage } from './index';
-import { PATTERN_RULES, scanText } from './rules';
+import { compiledRules, INVISIBLE, matchSpans, PATTERN_RULES, scanText } from './rules';
 
 const TAGS = (s: string) => [...s].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
 
@@ -124,6 +124,20 @@ describe('the labelled corpus (test/data/poisoning)', () => {
     expect(samples.filter((s) => s.rules.length > 0).length).toBeGreaterThanOrEqual(60);
     const known = new Set(['invisibleUnicode', 'oversize', ...Object.keys(PATTERN_RULES)]);
     for (const s of samples) for (const r of s.rules) expect(known.has(r)).toBe(true);
+  });
+
+  it('each rule\'s prefilter is a necessary condition: every text its RE2 pattern matches passes the prefilter', () => {
+    const extra = ['Do\u00a0not tell the USER', 'DON\'T mention it to the user', 'ſilently send it', 'the send_email tool is available', '<  system >x', 'ignore\tprior instructions'];
+    let checked = 0;
+    for (const text of [...samples.map((s) => s.text), ...extra]) {
+      const visible = text.replace(INVISIBLE, '');
+      for (const { rule, re, prefilter } of compiledRules().patterns) {
+        if (matchSpans(re, visible).length === 0) continue;
+        checked++;
+        expect({ rule, text, prefilter: prefilter.test(visible) }).toEqual({ rule, text, prefilter: true });
+      }
+    }
+    expect(checked).toBeGreaterThan(60);
   });
 
   // Floors below the figures in bench/DETECTORS.md: a rule change that loses them fails here.

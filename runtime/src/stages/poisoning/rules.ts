@@ -49,8 +49,46 @@ export const PATTERN_RULES: Readonly<Record<Exclude<PoisonRule, 'invisibleUnicod
   dataUrls: String.raw`\bdata:[a-z]+/[a-z0-9.+-]+(?:;[a-z0-9.+-]+=[a-z0-9.+-]+)*(?:;base64)?,`,
 };
 
+/**
+ * A necessary condition of each pattern rule, as a native RegExp source (flags `iu`): for every branch of the rule, a
+ * part every match of that branch contains, made of literals, character classes and `\s+`/`\s*` between them only,
+ * so V8 runs it in linear time. Most descriptions contain none of them and skip the RE2 pattern, which costs tens of
+ * microseconds per string (re2js has no DFA): ~0.1 ms per tool instead of ~0.5 ms at the first list after a refresh.
+ * `u` makes case-insensitive matching use Unicode case folding, as RE2's `(?i)` does. A unit test checks on the corpus
+ * that every string a rule fires on passes its prefilter.
+ */
+export const PREFILTERS: Readonly<Record<keyof typeof PATTERN_RULES, string>> = {
+  hiddenInstructions: [
+    String.raw`<\s*(?:important|system|secret|hidden|instruction|admin|critical|note_to_)`,
+    String.raw`(?:ignore|disregard|forget|override)\s`,
+    String.raw`(?:not|don'?t|never)\s+(?:tell|inform|mention|reveal|disclose|notify|alert|show|let)`,
+    String.raw`without\s+(?:telling|informing|notifying|alerting|asking)`,
+    String.raw`users?\s+(?:must|should)\s+(?:not|never)`,
+    String.raw`important\s*[:!]`,
+    String.raw`you\s+are\s+now|now\s+on|new\s+instructions?\s*:|system\s+override|act\s+as\s`,
+    String.raw`(?:silently|secretly|quietly|covertly)\s`,
+    String.raw`bcc\s|(?:change|set|redirect|replace)\s+the\s+(?:recipient|destination|base\s+branch|webhook)`,
+  ].join('|'),
+  toolReferences: [
+    String.raw`(?:before|after|instead\s+of|whenever|when|must|always|also)\s+(?:you\s+)?(?:using|calling|invoking|running|use|call|invoke|run)\s`,
+    String.raw`(?:all|any|every)\s+(?:other\s+)?(?:tools?|functions?)\s+(?:must|should|need|have)`,
+    String.raw`(?:change|modify|override|replace|redirect)\s+(?:the\s+)?(?:behaviou?r|recipient|destination|parameters?|arguments?)\s+of\s`,
+    String.raw`side\s+effects?\s+on\s`,
+    String.raw`is\s+(?:invoked|called|used|available)`,
+    String.raw`(?:run|call|invoke)\s+the\s`,
+  ].join('|'),
+  sensitiveFiles: [
+    String.raw`~/\.`,
+    String.raw`id_(?:rsa|dsa|ecdsa|ed25519)|\.pem|/etc/(?:passwd|shadow|sudoers)|authorized_keys|\.aws/credentials|\.git-credentials|mcp\.json|claude_desktop_config\.json`,
+    String.raw`\.env`,
+    String.raw`api[\s_-]?keys?|secret[\s_-]?keys?|private[\s_-]?keys?|access[\s_-]?tokens?|session[\s_-]?tokens?|bearer\s+tokens?|password|credentials|ssh\s+keys?|seed\s+phrase|conversation\s+history|system\s+prompt`,
+    String.raw`(?:seed|recovery|mnemonic)\s+phrase|(?:conversation|chat)\s+(?:history|log|transcript)`,
+  ].join('|'),
+  dataUrls: String.raw`data:`,
+};
+
 export interface CompiledRules {
-  readonly patterns: ReadonlyArray<{ readonly rule: PoisonRule; readonly re: RE2JS }>;
+  readonly patterns: ReadonlyArray<{ readonly rule: PoisonRule; readonly re: RE2JS; readonly prefilter: RegExp }>;
 }
 
 let compiled: CompiledRules | undefined;
@@ -58,7 +96,11 @@ let compiled: CompiledRules | undefined;
 /** The pattern rules, compiled once per process. */
 export function compiledRules(): CompiledRules {
   return (compiled ??= {
-    patterns: (Object.entries(PATTERN_RULES) as [PoisonRule, string][]).map(([rule, p]) => ({ rule, re: compileLinearPattern(`poisoning rule ${rule}`, p, { caseInsensitive: true }) })),
+    patterns: (Object.entries(PATTERN_RULES) as [keyof typeof PATTERN_RULES, string][]).map(([rule, p]) => ({
+      rule,
+      re: compileLinearPattern(`poisoning rule ${rule}`, p, { caseInsensitive: true }),
+      prefilter: new RegExp(PREFILTERS[rule], 'iu'),
+    })),
   });
 }
 
@@ -110,8 +152,8 @@ export function scanText(text: string, opts: { readonly maxChars: number; readon
   }
   // Patterns see the text without invisible characters (tag characters spliced into words would hide them).
   const visible = text.replace(INVISIBLE, '');
-  for (const { rule, re } of compiledRules().patterns) {
-    if (opts.skip.has(rule)) continue;
+  for (const { rule, re, prefilter } of compiledRules().patterns) {
+    if (opts.skip.has(rule) || !prefilter.test(visible)) continue;
     const spans = matchSpans(re, visible);
     if (spans.length === 0) continue;
     hits[rule] = spans.length;
