@@ -170,4 +170,18 @@ describe('tool pinning end to end: drift between two catalog refreshes, and the 
     expect(await names(cr)).toEqual(['create_issue', 'delete_repo', 'search']);
     expect((await cr.callTool({ name: 'delete_repo', arguments: {} })).content).toEqual([{ type: 'text', text: 'delete_repo ran' }]);
   });
+
+  test('pin refuses bad usage (exit 2) and writes nothing when an upstream cannot be discovered (exit 1)', async () => {
+    expect((await runPin([])).code).toBe(2);
+    const unknown = await runPin(['--config', configFile, '--upstream', 'nope']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('--upstream names no configured upstream: nope');
+    const down = join(dir, 'down.json');
+    const doc = JSON.stringify({ version: 1, upstreams: [{ name: 'gone', url: 'http://127.0.0.1:9/mcp', timeoutMs: 5_000 }] });
+    writeFileSync(down, doc);
+    const r = await runPin(['--config', down]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('pin: upstream gone could not be discovered');
+    expect(readFileSync(down, 'utf8')).toBe(doc);
+  });
 });
