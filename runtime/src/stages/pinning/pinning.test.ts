@@ -2,8 +2,9 @@ import { configSchema } from '../../config/schema';
 import { pinningSchema, type ToolLock } from '../../config/sections/pinning';
 import type { CatalogEntry } from '../../pipeline/context';
 import { GovernanceError } from '../../pipeline/errors';
+import { createAccessControlStage } from '../access-control';
 import { targetEntity } from '../access-control/entities';
-import { ctxFor, jwtCaller, memoryLog } from '../access-control/test-fixtures';
+import { acl, ctxFor, jwtCaller, memoryLog } from '../access-control/test-fixtures';
 import { createPinningStage, definitionDigest, isPinned, pinnedForm } from './index';
 import { unifiedDiff } from './line-diff';
 import { diffLocks, formatChanges, lockOf } from './lock';
@@ -174,6 +175,22 @@ describe('Cedar sees whether a target is pinned', () => {
     expect(targetEntity(drifted).attrs).toMatchObject({ pinned: false });
     createPinningStage(config({ mode: 'off' }), memoryLog().log);
     expect(targetEntity(tool('gh', 'create_issue')).attrs).toMatchObject({ pinned: false });
+  });
+});
+
+describe('a Cedar policy on the pinned attribute', () => {
+  it('"only pinned tools may be called": a drifted tool is hidden and refused by policy even in warn mode', async () => {
+    createPinningStage(config({ mode: 'warn', lock: LOCK }), memoryLog().log);
+    const ac = await createAccessControlStage(
+      acl({ enabled: true, ruleSets: [{ name: 'prod', cedar: '@id("pinned-only") permit(principal, action == McpProxy::Action::"tools/call", resource) when { resource.pinned };' }] }),
+      memoryLog().log,
+      { detokenize: false },
+    );
+    const pinned = tool('gh', 'create_issue');
+    const drifted = tool('gh', 'search', { description: 'changed' });
+    expect((ac.filterList!(ctxFor(jwtCaller('u')), [pinned, drifted]) as CatalogEntry[]).map((e) => e.name)).toEqual(['create_issue']);
+    expect(() => ac.onRequest!(ctxFor(jwtCaller('u'), pinned, {}))).not.toThrow();
+    expect(() => ac.onRequest!(ctxFor(jwtCaller('u'), drifted, {}))).toThrow('Unknown tool: gh__search');
   });
 });
 
