@@ -1,7 +1,8 @@
 /**
  * Builds the governance pipeline from the configuration: the stages in their one order, and the auditor.
  *
- *   request:  identity -> access-control -> sanitize -> tokenize -> redact -> [audit.beforeForward] -> upstream
+ *   request:  identity -> pinning -> access-control -> poisoning -> sanitize -> tokenize -> redact
+ *             -> [audit.beforeForward] -> upstream
  *   result:   redact -> tokenize (detokenize, if permitted) -> ... -> [audit.complete]
  *
  * Redaction sits after tokenization so that on the way back upstream output is redacted first and only then are the
