@@ -96,5 +96,6 @@ ${throughput.join('\n')}
 
 Log scrubber on a typical PII-free log line: ${usPerLine.toFixed(1)} µs per line (returned unchanged, not re-serialized).
 `;
-writeFileSync(join(here, 'DETECTORS.md'), md);
+// The tool-poisoning section (bench/poisoning.mjs) is part of the same report.
+writeFileSync(join(here, 'DETECTORS.md'), md + (await (await import('./poisoning.mjs')).poisoningSection()));
 console.log(md);

@@ -22,3 +22,5 @@ export type { SanitizationOptions, RedactionOptions, TokenizationOptions, DenyPa
 export { AuditFailMode } from './audit';
 export type { AuditOptions } from './audit';
 export { McpGovernanceProxyErrors } from './errors';
+export { PinningMode } from './tool-pinning';
+export type { ToolPinningOptions } from './tool-pinning';

@@ -26,6 +26,7 @@ import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } fr
 import { verificationSteps } from './private/verification';
 import { propOf, propOfPath } from './private/config-paths';
 import { ENV_PREFIX, externalizeTokens, type DeployValue } from './private/deploy-values';
+import { renderToolPinning } from './tool-pinning';
 import { ExecutionRole } from './private/execution-role';
 import { createAlarmsAndDashboard } from './private/observability';
 import { createOutputs } from './private/outputs';
@@ -160,6 +161,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:accessControlOff', 'Access control is off: every authenticated caller may call every tool of every upstream. Set accessControl.ruleSets to deny by default.');
     }
     const sanitize = renderSanitize(props.sanitization, problems);
+    const pinning = renderToolPinning(props.toolPinning, names, problems);
     const redact = renderRedact(props.redaction, problems);
     const tokenize = setUpTokenization(this, props.tokenization, ctx, problems);
     this.checkRules(accessControl, tokenize.config.enabled, props.accessControl?.strictRuleChecks ?? false, problems);
@@ -205,6 +207,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       redact,
       tokenize: tokenize.config,
       audit: trail.config,
+      ...(pinning ? { pinning: pinning.config } : {}),
     };
     const ext = externalizeTokens(doc);
     ext.unsupported.forEach((p) => problems.add(propOfPath(p), `is a token that is not a string (configuration ${p} needs a literal number or list)`, undefined, 'Pass a literal value.'));
@@ -277,7 +280,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
 
     // --- Metrics, alarms, dashboard.
     createAuditMetricFilters(this, trail);
-    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit);
+    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit, pinning?.config.mode);
     this.alarms = obs.alarms;
     this.deniedCallsAlarm = obs.deniedCallsAlarm;
     this.upstreamErrorsAlarm = obs.upstreamErrorsAlarm;
@@ -290,7 +293,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
 
     // --- Compliance model (completed at synth with the digests, the asset hash and what else the tree holds then).
     this.complianceBase = complianceBase({
-      proxy: this, runtimeName, inbound: this.inbound, inboundMode: inboundAuth.mode.toString(), upstreams, accessControl, sanitize, redact, tokenize, trail, deployValues: ext.values,
+      proxy: this, runtimeName, inbound: this.inbound, inboundMode: inboundAuth.mode.toString(), upstreams, accessControl, sanitize, redact, tokenize, trail, deployValues: ext.values, pinning,
     });
     this.auditLogGroupLiteral = Token.isUnresolved(trail.logGroupName) ? undefined : trail.logGroupName;
 

@@ -5,6 +5,7 @@ import type { AuditOptions } from './audit';
 import type { RedactionOptions, SanitizationOptions, TokenizationOptions } from './data-protection';
 import type { InboundAuth } from './inbound-auth';
 import type { Upstream } from './upstream';
+import type { ToolPinningOptions } from './tool-pinning';
 
 /** How exposed names are namespaced by upstream. */
 export enum NamingMode {
@@ -89,6 +90,12 @@ export interface McpGovernanceProxyProps {
    * @default - NamingMode.AUTO with separator `__`
    */
   readonly naming?: NamingOptions;
+  /**
+   * Tool pinning: the lock of approved tool definitions and what happens to a tool that drifted from it
+   * (see docs/PINNING.md). Listed in the compliance report, with an alarm on the PinningDrifts metric.
+   * @default - no pinning: upstream tools are served as they are listed
+   */
+  readonly toolPinning?: ToolPinningOptions;
   /**
    * How often the proxy refreshes the upstreams' tools, resources and prompts (Duration.seconds(0) disables).
    * @default Duration.minutes(5)

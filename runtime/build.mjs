@@ -4,6 +4,7 @@
  *   assets/runtime/index.js           the proxy, minified CommonJS (node20 target), no node_modules needed at run time
  *   assets/runtime/aws-sdk.js         the AWS SDK packages the proxy imports, required by index.js on first use
  *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
+ *   assets/runtime/pin.js             the tool-pinning command (runtime/cli/pin.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
  *   assets/runtime/THIRD_PARTY_NOTICES the third-party packages in the three bundles and the wasm, with their licence texts
  *                                     (runtime/build-notices.mjs; also written to THIRD_PARTY_NOTICES at the package root)
@@ -161,6 +162,19 @@ metafiles['verify-audit.js'] = (await build({
   banner: { js: '#!/usr/bin/env node' },
 })).metafile;
 
+// The pin command discovers upstreams as the runtime does (their auth may use the AWS SDK file built above).
+const pinSdk = new Set();
+await build({
+  ...common,
+  plugins: [...common.plugins, splitAwsSdk(pinSdk)],
+  entryPoints: [join(root, 'runtime', 'cli', 'pin.ts')],
+  outfile: join(outDir, 'pin.js'),
+  minify: true,
+  banner: { js: '#!/usr/bin/env node' },
+  define: { __PROXY_VERSION__: JSON.stringify(pkg.version) },
+});
+for (const m of pinSdk) if (!sdk.has(m)) throw new Error(`pin.js needs ${m}, which the runtime's AWS SDK file does not hold`);
+
 // Cedar's Node build reads its wasm from `${__dirname}/cedar_wasm_bg.wasm`: in the bundle that is assets/runtime/.
 const cedarWasmDir = join(root, 'node_modules', '@cedar-policy', 'cedar-wasm');
 const wasm = join(cedarWasmDir, 'nodejs', 'cedar_wasm_bg.wasm');
@@ -202,5 +216,6 @@ say(`runtime bundle: ${outFile} ${kib(outFile)}`);
 if (sdkResult) say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
 say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
+say(`pin command:    ${join(outDir, 'pin.js')} ${kib(join(outDir, 'pin.js'))}`);
 say(`config schema:  ${join(root, 'schema', 'config.schema.json')}`);
 say(`notices:        ${join(outDir, 'THIRD_PARTY_NOTICES')} (${notices.length} third-party packages, all licences allowed)`);

@@ -163,6 +163,18 @@ export interface ProxyConfigDocument {
   readonly redact: RedactConfig;
   readonly tokenize: TokenizeConfig;
   readonly audit: AuditConfig;
+  readonly pinning?: PinningConfig;
+}
+
+/** The tool lock (runtime/src/config/sections/pinning.ts `toolLockSchema`), as written by the pin command. */
+export interface ToolLockDocument {
+  readonly lockVersion: 1;
+  readonly upstreams: Record<string, Record<string, Record<string, { readonly digest: string; readonly definition: Record<string, unknown> }>>>;
+}
+
+export interface PinningConfig {
+  readonly mode: 'enforce' | 'warn' | 'off';
+  readonly lock: ToolLockDocument;
 }
 
 /** The detectors the runtime knows (runtime/src/config/sections/redact.ts `DETECTORS`). */

@@ -78,6 +78,8 @@ export interface ComplianceInputs {
   readonly tokenize: TokenizationSetup;
   readonly trail: AuditTrail;
   readonly deployValues: DeployValue[];
+  /** Tool pinning, when configured. */
+  readonly pinning?: { readonly config: { readonly mode: string }; readonly pinned: NonNullable<ComplianceModel['pinning']>['pinned'] };
 }
 
 /** The part of the compliance model known when the construct is built (references in words, not CloudFormation). */
@@ -121,5 +123,6 @@ return {
       runtimeLogGroup: `/aws/bedrock-agentcore/runtimes/${i.runtimeName}-<generated suffix>-DEFAULT`,
     },
     deployTimeValues: i.deployValues.map((v) => ({ variable: v.variable, path: v.path, value: readable(stack, v.value), standIn: v.sample })),
+    ...(i.pinning ? { pinning: { mode: i.pinning.config.mode, pinned: i.pinning.pinned } } : {}),
   };
 }

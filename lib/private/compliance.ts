@@ -61,6 +61,8 @@ export interface ComplianceModel {
   /** Values CloudFormation supplies at deploy time (environment variables the configuration refers to). */
   readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly value: string; readonly standIn: string }[];
   readonly verification: VerificationStep[];
+  /** Tool pinning (absent when off): the mode and every pinned entry with its digest. */
+  readonly pinning?: { readonly mode: string; readonly pinned: { readonly upstream: string; readonly list: string; readonly name: string; readonly digest: string }[] };
 }
 
 /** Writes `<base>.json` and `<base>.md` into `dir`; returns their paths. */
@@ -141,6 +143,19 @@ export function renderMarkdown(m: ComplianceModel): string {
   p(`- Redaction of results and logs: ${r.enabled ? `on (${m.detectors.redaction.join(', ')}${r.custom?.length ? `; custom ${r.custom.map((c) => c.name).join(', ')}` : ''}; replacement ${r.replacement ?? 'label'})` : 'off'}`);
   const t = m.tokenize;
   p(`- Tokenization of arguments: ${t.enabled ? `on (${m.detectors.tokenization.join(', ')}${t.argumentPaths?.length ? `; always tokenized: ${t.argumentPaths.map(code).join(', ')}` : ''}; detokenized results ${t.detokenizeResults === false ? 'never' : 'for callers permitted `detokenize`'}; key in ${t.key ?? 'n/a'})` : 'off'}`);
+  p();
+  p('## Tool pinning');
+  p();
+  if (!m.pinning) {
+    p('Off: upstream tools are served as they are listed (a changed or new tool is not held back).');
+  } else {
+    const mode = m.pinning.mode === 'enforce' ? 'a tool whose definition differs from the lock, or that the lock does not name, is hidden and refused' : m.pinning.mode === 'warn' ? 'a drifted or new tool is served, audited and alarmed on' : 'not checked';
+    p(`Mode \`${m.pinning.mode}\`: ${mode}. ${m.pinning.pinned.length} pinned definition(s):`);
+    p();
+    p('| Upstream | List | Name | Digest |');
+    p('|---|---|---|---|');
+    for (const e of m.pinning.pinned) p(`| \`${e.upstream}\` | ${e.list} | ${code(e.name)} | \`${e.digest}\` |`);
+  }
   p();
   p('## Audit');
   p();

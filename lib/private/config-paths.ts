@@ -3,6 +3,7 @@ export function propOfPath(configPath: string): string {
   const renames: [RegExp, string][] = [
     [/^identity/, 'inboundAuth'],
     [/^sanitize/, 'sanitization'],
+    [/^pinning/, 'toolPinning'],
     [/^redact\.custom/, 'redaction.customDetectors'],
     [/^redact/, 'redaction'],
     [/^tokenize/, 'tokenization'],

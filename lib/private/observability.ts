@@ -14,7 +14,7 @@ export interface ProxyObservability {
 }
 
 /** Alarms on denials, upstream errors and audit failures (with `audit.alarmActions`), and the dashboard. */
-export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { readonly runtime: agentcore.IBedrockAgentRuntime }, runtimeName: string, audit: AuditOptions | undefined): ProxyObservability {
+export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { readonly runtime: agentcore.IBedrockAgentRuntime }, runtimeName: string, audit: AuditOptions | undefined, pinningMode?: string): ProxyObservability {
   const alarms: cloudwatch.IAlarm[] = [];
   const out: { -readonly [K in keyof ProxyObservability]?: ProxyObservability[K] } = {};
   if (audit?.alarms ?? true) {
@@ -49,6 +49,16 @@ export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { reado
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       alarmDescription: `MCP governance proxy ${runtimeName}: audit-sink failures, dropped or lost audit records, or calls refused because the audit trail was unavailable.`,
     });
+    if (pinningMode !== undefined) {
+      alarm('PinningDriftAlarm', {
+        metric: proxy.metric('PinningDrifts', { statistic: 'Sum' }),
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        alarmDescription: `MCP governance proxy ${runtimeName}: an upstream tool definition differs from the tool lock, or is not in it (mode ${pinningMode}).`,
+      });
+    }
   }
   const dashboard = (audit?.dashboard ?? true) ? createDashboard(proxy, proxy.runtime, alarms, audit?.dashboardName) : undefined;
   return { ...out, alarms, dashboard };

@@ -70,7 +70,14 @@ async function serve(): Promise<void> {
   }
   const { pipeline, auditor } = built;
   const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
-  const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), audit: () => auditHealth(auditor) };
+  const { pinning } = built;
+  const quarantined = pinning
+    ? () => {
+        const c = upstreams.catalog;
+        return pinning.quarantined([...c.tools, ...c.prompts, ...c.resourceTemplates, ...c.resources]);
+      }
+    : undefined;
+  const health = { status: () => upstreams.status(), collisions: () => upstreams.collisions(), audit: () => auditHealth(auditor), quarantined };
   const http = new ProxyHttpServer({ ...config.server, handler, health, log, ready });
   const address = await http.listen();
   log.info('listening', { host: setting(address.address), port: address.port, path: setting(config.server.path) });

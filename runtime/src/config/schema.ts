@@ -11,6 +11,8 @@ import { sanitizeSchema } from './sections/sanitize';
 import { redactSchema } from './sections/redact';
 import { tokenizeSchema } from './sections/tokenize';
 import { auditSchema } from './sections/audit';
+import { pinningSchema } from './sections/pinning';
+import { poisoningSchema } from './sections/poisoning';
 
 export const CONFIG_VERSION = 1 as const;
 
@@ -27,6 +29,8 @@ export const configSchema = z
     redact: redactSchema.default(redactSchema.parse({})),
     tokenize: tokenizeSchema.default(tokenizeSchema.parse({})),
     audit: auditSchema.default(auditSchema.parse({})),
+    pinning: pinningSchema.default(pinningSchema.parse({})),
+    poisoning: poisoningSchema.default(poisoningSchema.parse({})),
   })
   .strict()
   .superRefine((cfg, ctx) => {

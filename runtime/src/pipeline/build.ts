@@ -1,7 +1,8 @@
 /**
  * Builds the governance pipeline from the configuration: the stages in their one order, and the auditor.
  *
- *   request:  identity -> access-control -> sanitize -> tokenize -> redact -> [audit.beforeForward] -> upstream
+ *   request:  identity -> pinning -> access-control -> poisoning -> sanitize -> tokenize -> redact
+ *             -> [audit.beforeForward] -> upstream
  *   result:   redact -> tokenize (detokenize, if permitted) -> ... -> [audit.complete]
  *
  * Redaction sits after tokenization so that on the way back upstream output is redacted first and only then are the
@@ -26,12 +27,16 @@ import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
 import { createSanitizeStage } from '../stages/sanitize';
 import { createTokenizeStage } from '../stages/tokenize';
+import { createPinningStage, type PinningStage } from '../stages/pinning';
+import { createPoisoningStage } from '../stages/poisoning';
 import type { RequestContext, Stage } from './context';
 import { Pipeline } from './pipeline';
 
 export interface BuiltPipeline {
   readonly pipeline: Pipeline;
   readonly auditor: ProxyAuditor;
+  /** The pinning stage, when pinning is on (the health report counts what it quarantines). */
+  readonly pinning?: PinningStage;
 }
 
 export interface BuildOptions {
@@ -62,14 +67,18 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
     const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });
-    const stages: Stage[] = [await unwrap(identityP), accessControl];
+    // Pinning before access control (a quarantined target answers as an unknown one); the poisoning heuristics after
+    // it, so access control and pinning see the catalog's own entries, not the stripped ones lists serve.
+    const pinning = createPinningStage(config, log);
+    const poisoning = createPoisoningStage(config.poisoning, log);
+    const stages: Stage[] = [await unwrap(identityP), ...(pinning ? [pinning] : []), accessControl, ...(poisoning ? [poisoning] : [])];
     if (sanitize) stages.push(sanitize);
     const tokenize = tokenizeP ? await unwrap(tokenizeP) : undefined;
     if (tokenize) stages.push(tokenize);
     // Built once tokenization is: redaction skips the proxy's own tokens, found by tokenization's one recognizer.
     if (config.redact.enabled) stages.push(createRedactStage(config.redact, log, { tokenSpans: tokenize?.tokenSpans }));
     const auditor = await audit.start();
-    return { pipeline: new Pipeline(stages, auditor), auditor };
+    return { pipeline: new Pipeline(stages, auditor), auditor, pinning };
   } finally {
     // On a failure above, the parts still pending are waited for (their own failures are the same kind of error).
     await Promise.all([identityP, tokenizeP]);

@@ -19,6 +19,8 @@ export interface HealthSource {
   auditHealthy?(): boolean;
   /** The audit trail's delivery state (also: false `ready` until a fail-closed sink has accepted a record). */
   audit?(): AuditHealth;
+  /** Catalog entries tool pinning hides and refuses now (absent when pinning is off). */
+  quarantined?(): number;
 }
 
 /** What /ping says about audit delivery. */
@@ -48,6 +50,8 @@ export interface HealthReport {
   /** Whether the audit trail accepts records (absent when the auditor does not say). */
   readonly auditHealthy?: boolean;
   readonly audit?: AuditHealth;
+  /** Tools, prompts and resources hidden and refused because their definition drifted from the tool lock. */
+  readonly quarantined?: number;
   readonly upstreams: readonly UpstreamStatus[];
   readonly collisions: readonly Collision[];
 }
@@ -63,6 +67,7 @@ export function healthReport(source: HealthSource, inFlight: number, ready: bool
     degraded: upstreams.filter((u) => u.state !== 'healthy').map((u) => u.name),
     auditHealthy: audit?.healthy ?? source.auditHealthy?.(),
     ...(audit ? { audit } : {}),
+    quarantined: source.quarantined?.(),
     upstreams,
     collisions: source.collisions(),
   };

@@ -33,6 +33,7 @@ namespace McpProxy {
     name: String,          // the upstream's own tool name
     exposedName: String,
     upstream: String,
+    pinned: Bool,          // the definition is the one the tool lock approved (false when pinning is off)
     readOnly: Bool,
     destructive: Bool,
     idempotent: Bool,
@@ -44,6 +45,7 @@ namespace McpProxy {
     name: String,
     exposedName: String,
     upstream: String,
+    pinned: Bool,          // the definition is the one the tool lock approved (false when pinning is off)
   };
 
   // A prompt of one upstream.
@@ -51,6 +53,7 @@ namespace McpProxy {
     name: String,
     exposedName: String,
     upstream: String,
+    pinned: Bool,          // the definition is the one the tool lock approved (false when pinning is off)
   };
 
   // One argument value. json is always present (the value as compact JSON text); the typed views are present

@@ -5,6 +5,7 @@
 import type { EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/nodejs';
 import type { AccessAction } from '../../config/sections/access-control';
 import type { CatalogEntry, Principal, TargetKind } from '../../pipeline/context';
+import { isPinned } from '../pinning/status';
 import { CEDAR_NAMESPACE as NS } from './cedar-schema';
 
 export const ACTION_FOR_KIND: Readonly<Record<TargetKind, AccessAction>> = { tool: 'tools/call', resource: 'resources/read', prompt: 'prompts/get' };
@@ -30,12 +31,14 @@ const targetCache = new WeakMap<CatalogEntry, EntityJson>();
 
 /**
  * The target entity (Tool, Resource or Prompt), id = exposed name, parent = its Upstream. Tool booleans come from the
- * upstream's annotations with the MCP defaults for missing hints. Cached per catalog entry object.
+ * upstream's annotations with the MCP defaults for missing hints; `pinned` from the pinning stage. Cached per catalog
+ * entry object.
  */
 export function targetEntity(entry: CatalogEntry): EntityJson {
   let e = targetCache.get(entry);
   if (e) return e;
-  const attrs: Record<string, string | boolean> = { name: entry.name, exposedName: entry.exposedName, upstream: entry.upstream };
+  // pinned: the definition is exactly the one the tool lock approved (false when pinning is off).
+  const attrs: Record<string, string | boolean> = { name: entry.name, exposedName: entry.exposedName, upstream: entry.upstream, pinned: isPinned(entry) };
   if (entry.kind === 'tool') {
     const a = entry.annotations ?? {};
     const readOnly = a.readOnlyHint === true;

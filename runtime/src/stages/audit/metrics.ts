@@ -26,6 +26,10 @@ export const METRICS = {
   auditSinkFailures: 'AuditSinkFailures',
   auditUnavailableRefusals: 'AuditUnavailableRefusals',
   auditBufferedRecords: 'AuditBufferedRecords',
+  /** Requests that met a definition differing from the tool lock, or missing from it (totals line only). */
+  pinningDrifts: 'PinningDrifts',
+  /** Tool-poisoning heuristic findings in listed or called definitions (totals line only). */
+  poisoningFindings: 'PoisoningFindings',
 } as const;
 
 /** Dimension names of the per-target lines (totals carry none). */
@@ -61,6 +65,7 @@ export class AuditMetrics {
   private targets = new Map<string, { upstream: string; tool: string; b: Bucket }>();
   private total = bucket();
   private refusals = 0;
+  private drift = { pinning: 0, poisoning: 0 };
   private last = { dropped: 0, rejected: 0, sinkFailures: 0 };
   private timer?: NodeJS.Timeout;
 
@@ -96,6 +101,10 @@ export class AuditMetrics {
         this.targets.set(key, entry);
       }
       targetBucket = entry.b;
+    }
+    for (const a of ctx.actions) {
+      if (a.action === 'pinning.changed' || a.action === 'pinning.unpinned') this.drift.pinning += a.count;
+      else if (a.stage === 'poisoning' && a.action !== 'poisoning.refused') this.drift.poisoning += a.count;
     }
     for (const b of targetBucket ? [this.total, targetBucket] : [this.total]) {
       b.calls++;
@@ -133,7 +142,10 @@ export class AuditMetrics {
       [METRICS.auditSinkFailures]: s.sinkFailures - this.last.sinkFailures,
       [METRICS.auditUnavailableRefusals]: this.refusals,
       [METRICS.auditBufferedRecords]: s.buffered,
+      [METRICS.pinningDrifts]: this.drift.pinning,
+      [METRICS.poisoningFindings]: this.drift.poisoning,
     };
+    this.drift = { pinning: 0, poisoning: 0 };
     this.last = { dropped: s.dropped, rejected: s.rejected, sinkFailures: s.sinkFailures };
     this.refusals = 0;
     this.opts.write(this.document(now, [], {}, total, health));
