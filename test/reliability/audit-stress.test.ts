@@ -80,6 +80,10 @@ describe('audit under stress (loopback CloudWatch Logs endpoint)', () => {
     beforeAll(async () => {
       proxy = await spawnProxy(config(upstream.url, cw.endpoint, '/rel/closed', 'closed'), { env: AWS_ENV });
       await waitForTools(proxy.url, ['ok']);
+      // The steady state, not the start-up backlog (audit_start, the list calls above), against a bound of 20 records
+      // that a loaded host may not have delivered yet: nothing waits for delivery when the burst starts.
+      const ping = proxy.url.replace(/\/mcp$/, '/ping');
+      await waitFor(async () => ((await (await fetch(ping)).json()) as { audit?: { buffered: number } }).audit?.buffered === 0, { timeoutMs: 15_000, intervalMs: 50, what: 'the start-up audit records delivered' });
     });
     afterAll(async () => {
       cw.clearFaults();
