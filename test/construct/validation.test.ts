@@ -145,6 +145,16 @@ describe('synth-time validation with the runtime bundle', () => {
     expect(() => Template.fromStack(stack)).toThrow(/\[Cedar\/Proxy\] proxy configuration rejected by the runtime's check \(props\.accessControl\.ruleSets\[0\].*, at accessControl\.ruleSets\[0\]/);
   });
 
+  test('raw Cedar naming a caller by an untyped id fails synth (it would never apply), with the typed spellings', () => {
+    const stack = new Stack(newApp(), 'CallerId');
+    new McpGovernanceProxy(stack, 'Proxy', {
+      inboundAuth: InboundAuth.iam(),
+      upstreams: [Upstream.url('docs', 'https://docs.example.com/mcp')],
+      accessControl: { ruleSets: [{ name: 'raw', cedar: 'forbid (principal == McpProxy::Caller::"mallory", action, resource);' }] },
+    });
+    expect(() => Template.fromStack(stack)).toThrow(/McpProxy::Caller::"mallory" is no caller's id: caller ids are typed, write McpProxy::Caller::"subject:mallory" .*McpProxy::Caller::"client:mallory"/);
+  });
+
   test('a deny pattern RE2 cannot run fails synth, naming props.sanitization', () => {
     const stack = new Stack(newApp(), 'Re2');
     new McpGovernanceProxy(stack, 'Proxy', {

@@ -9,7 +9,8 @@ export const CEDAR_SCHEMA = `// Cedar schema of the MCP governance proxy (namesp
 // Every policy (typed rules compiled by the proxy, and raw Cedar) is validated against it in strict mode.
 // See docs/ACCESS-CONTROL.md for how requests map onto it.
 namespace McpProxy {
-  // The caller. The entity id is the token's sub claim (else its client id); "iam" or "anonymous" for those modes.
+  // The caller. The entity id is typed: "subject:<sub>" for a token naming a subject other than its client,
+  // "client:<client_id>" for a client acting for itself (no sub, or sub = client id); "iam" or "anonymous" for those modes.
   // Tags: the claims the identity configuration names, each as a set of strings (numbers and booleans as text):
   //   principal.hasTag("department") && principal.getTag("department").contains("finance")
   entity Caller {

@@ -9,6 +9,7 @@ import { ConfigError } from '../../config/load';
 import type { AccessAction, AccessControlConfig, AccessRule, AccessRuleSet } from '../../config/sections/access-control';
 import type { TargetKind } from '../../pipeline/context';
 import { CEDAR_NAMESPACE, CEDAR_SCHEMA } from './cedar-schema';
+import { callerIdProblems } from './principal-id';
 
 const NS = CEDAR_NAMESPACE;
 const TOOL_ACTIONS: readonly AccessAction[] = ['tools/call', 'detokenize'];
@@ -333,6 +334,7 @@ function compileOrThrow(cfg: AccessControlConfig, validate: boolean): CompiledPo
           return;
         }
         usesContext = analysis.usesContext;
+        for (const p of callerIdProblems(analysis.json)) problems.push(`${path}.when: ${p}`);
       }
       if (!add(id, path, text, { effect: rule.effect, usesContext }, scopeOfRule(rule))) return;
       const representative = representativeOfForm.get(form);
@@ -355,6 +357,7 @@ function compileOrThrow(cfg: AccessControlConfig, validate: boolean): CompiledPo
           problems.push(`${path}: not valid Cedar: ${analysis.error}`);
           return;
         }
+        for (const p of callerIdProblems(analysis.json)) problems.push(`${path}: ${p}`);
         const given = analysis.json.annotations?.id;
         const id = !given ? `${set.name}.cedar${pi}` : given.startsWith(`${set.name}.`) ? given : `${set.name}.${given}`;
         const text = withIdAnnotation(src, id, given !== undefined, analysis.json);

@@ -28,11 +28,11 @@ describe('Cedar entities conform to schema/mcp.cedarschema', () => {
 });
 
 describe('caller entity', () => {
-  it('claims become tags (sets of strings); ids come from sub, then client id, then kind', () => {
+  it('claims become tags (sets of strings); ids are typed: subject:<sub>, else client:<client id>, else the kind', () => {
     const e = callerEntity(jwtCaller('u-1', ['g'], [], { level: 3, admin: false, teams: ['a'] }));
-    expect(e.uid).toEqual({ type: 'McpProxy::Caller', id: 'u-1' });
+    expect(e.uid).toEqual({ type: 'McpProxy::Caller', id: 'subject:u-1' });
     expect(e.tags).toEqual({ level: ['3'], admin: ['false'], teams: ['a'] });
-    expect(callerEntity({ ...jwtCaller('x'), sub: undefined }).uid).toEqual({ type: 'McpProxy::Caller', id: 'client-1' });
+    expect(callerEntity({ ...jwtCaller('x'), sub: undefined }).uid).toEqual({ type: 'McpProxy::Caller', id: 'client:client-1' });
     expect(callerEntity(IAM).uid).toEqual({ type: 'McpProxy::Caller', id: 'iam' });
   });
 });

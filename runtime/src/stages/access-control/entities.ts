@@ -7,6 +7,7 @@ import type { AccessAction } from '../../config/sections/access-control';
 import type { CatalogEntry, Principal, TargetKind } from '../../pipeline/context';
 import { isPinned } from '../pinning/status';
 import { CEDAR_NAMESPACE as NS } from './cedar-schema';
+import { callerId } from './principal-id';
 
 export const ACTION_FOR_KIND: Readonly<Record<TargetKind, AccessAction>> = { tool: 'tools/call', resource: 'resources/read', prompt: 'prompts/get' };
 const TYPE_FOR_KIND: Readonly<Record<TargetKind, string>> = { tool: `${NS}::Tool`, resource: `${NS}::Resource`, prompt: `${NS}::Prompt` };
@@ -15,7 +16,10 @@ export function actionUid(action: AccessAction): EntityUidJson {
   return { type: `${NS}::Action`, id: action };
 }
 
-/** The caller entity. Claims become tags, each a set of strings (numbers and booleans as their text). */
+/**
+ * The caller entity, id typed by what identified the caller (principal-id.ts: `subject:<sub>`, `client:<client_id>`,
+ * `iam`, `anonymous`). Claims become tags, each a set of strings (numbers and booleans as their text).
+ */
 export function callerEntity(p: Principal): EntityJson {
   const attrs: Record<string, string | string[]> = { kind: p.kind, groups: [...p.groups], scopes: [...p.scopes] };
   if (p.sub !== undefined) attrs.sub = p.sub;
@@ -24,7 +28,7 @@ export function callerEntity(p: Principal): EntityJson {
   if (p.issuer !== undefined) attrs.issuer = p.issuer;
   const tags: Record<string, string[]> = {};
   for (const [name, v] of Object.entries(p.claims)) tags[name] = Array.isArray(v) ? [...(v as readonly string[])] : [String(v)];
-  return { uid: { type: `${NS}::Caller`, id: p.sub ?? p.clientId ?? p.kind }, attrs, parents: [], tags };
+  return { uid: { type: `${NS}::Caller`, id: callerId(p) }, attrs, parents: [], tags };
 }
 
 const targetCache = new WeakMap<CatalogEntry, EntityJson>();
