@@ -17,17 +17,11 @@ import { batchLength, seqRanges } from './batching';
 import { ChainSealer } from './sealer';
 import { DeliveryMonitor } from './delivery';
 import { RefusalCounter, type RefusalReason } from './refusals';
+import { SinkFailures } from './sink-failures';
 import type { AuditEntry } from './sinks/types';
 import { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
 
 export { reservedSlots, type TrailOptions, type TrailStats } from './trail-types';
-
-const FAILURE_LOG_INTERVAL_MS = 30_000;
-
-function errorName(err: unknown): string {
-  const e = err as { name?: string; code?: string };
-  return e?.name && e.name !== 'Error' ? e.name : (e?.code ?? 'Error');
-}
 
 export class AuditTrail {
   private readonly buffer: AuditEntry[] = [];
@@ -45,11 +39,8 @@ export class AuditTrail {
   private overflow?: { dropped: number; first: number; last: number };
   /** Loss notices (sink rejections) waiting for room. */
   private readonly notices: RecordBody[] = [];
-  private lastFailureLogAt = 0;
-  private failingSince?: number;
-  private counters = { delivered: 0, dropped: 0, rejected: 0, sinkFailures: 0 };
-  private consecutiveFailures = 0;
-  private lastError?: string;
+  private counters = { delivered: 0, dropped: 0, rejected: 0 };
+  private readonly failures: SinkFailures;
   /** Outcome slots held by forwarded calls in flight. */
   private reservedOutcomes = 0;
   private readonly delivery = new DeliveryMonitor();
@@ -67,6 +58,7 @@ export class AuditTrail {
     this.callCapacity = opts.maxBufferedRecords - this.noticeSlots;
     this.now = opts.now ?? (() => Date.now());
     this.sealer = new ChainSealer(opts.instanceId, opts.log, this.now);
+    this.failures = new SinkFailures(opts.log, opts.sink.destination);
   }
 
   /**
@@ -240,8 +232,9 @@ export class AuditTrail {
       nextSeq: this.sealer.nextSeq,
       buffered: this.buffer.length,
       ...this.counters,
-      consecutiveFailures: this.consecutiveFailures,
-      ...(this.lastError ? { lastError: this.lastError } : {}),
+      sinkFailures: this.failures.total,
+      consecutiveFailures: this.failures.consecutive,
+      ...(this.failures.lastError ? { lastError: this.failures.lastError } : {}),
       ...(this.delivery.lastDeliveredAt ? { lastDeliveredAt: new Date(this.delivery.lastDeliveredAt).toISOString() } : {}),
       reservedOutcomes: this.reservedOutcomes,
       refused: this.refusals.refused,
@@ -330,37 +323,12 @@ export class AuditTrail {
     const now = this.now();
     this.counters.delivered += n;
     this.delivery.delivered(n, now, synchronous);
-    if (this.consecutiveFailures > 0) {
-      this.opts.log.info('audit sink recovered', {
-        destination: this.opts.sink.destination,
-        failedAttempts: this.consecutiveFailures,
-        downMs: this.failingSince ? now - this.failingSince : undefined,
-      });
-    }
-    this.consecutiveFailures = 0;
-    this.failingSince = undefined;
+    this.failures.succeeded(now);
   }
 
   private noteFailure(err: unknown): void {
-    const now = this.now();
     this.delivery.failed();
-    this.consecutiveFailures++;
-    this.counters.sinkFailures++;
-    this.lastError = errorName(err);
-    this.failingSince ??= now;
-    if (this.consecutiveFailures === 1 || now - this.lastFailureLogAt >= FAILURE_LOG_INTERVAL_MS) {
-      this.lastFailureLogAt = now;
-      const httpStatus = (err as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode;
-      this.opts.log.error('audit sink delivery failed; retrying', {
-        destination: this.opts.sink.destination,
-        error: this.lastError,
-        httpStatus,
-        // Client-side failures (no HTTP answer: region missing, no credentials, DNS) are only explained by the message.
-        ...(httpStatus === undefined ? { detail: String((err as Error)?.message ?? '').slice(0, 200) } : {}),
-        attempt: this.consecutiveFailures,
-        buffered: this.buffer.length,
-      });
-    }
+    this.failures.failed(err, this.now(), this.buffer.length);
   }
 
   /** Makes every record accepted so far due, and ships them. */
@@ -405,7 +373,7 @@ export class AuditTrail {
         this.writeNotices();
       } catch (err) {
         this.noteFailure(err);
-        const base = Math.min(this.opts.retry.maxDelayMs, this.opts.retry.baseDelayMs * 2 ** Math.min(30, this.consecutiveFailures - 1));
+        const base = Math.min(this.opts.retry.maxDelayMs, this.opts.retry.baseDelayMs * 2 ** Math.min(30, this.failures.consecutive - 1));
         await this.sleep(Math.min(Math.random() * base, Math.max(0, this.deadline - Date.now())));
       }
     }
