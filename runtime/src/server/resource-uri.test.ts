@@ -12,6 +12,7 @@ import { Pipeline } from '../pipeline/pipeline';
 import { createAccessControlStage } from '../stages/access-control';
 import { acl, jwtCaller, memoryLog } from '../stages/access-control/test-fixtures';
 import { Catalog } from '../upstream/catalog';
+import type { UpstreamInventory } from '../upstream/discovery';
 import { Naming } from '../upstream/naming';
 import { parseConfig } from '../config/load';
 import type { ResponseChannel } from './response';
@@ -20,73 +21,83 @@ import type { CallerProtocol } from '../upstream/client';
 
 const LEGACY_CALLER: CallerProtocol = { era: 'legacy', protocolVersion: '2025-11-25', clientCapabilities: {} };
 
+interface Governed {
+  /** The target names access control allowed, in order (a stage after it sees exactly what Cedar evaluated). */
+  readonly evaluated: string[];
+  /** One request through the handler: its result, or the GovernanceError it was answered with. */
+  handle(method: string, params: Record<string, unknown>): Promise<{ result?: JsonResult; error?: GovernanceError }>;
+}
+
+/**
+ * The real McpHandler, Catalog and Cedar access-control stage over one upstream `files` with `inventory`, for one
+ * JWT caller, under the typed `rules`; `forward` stands in for the upstream.
+ */
+async function governedHandler(inventory: UpstreamInventory, rules: unknown[], forward: UpstreamRouter['forward']): Promise<Governed> {
+  const config = parseConfig({ version: 1, upstreams: [{ name: 'files', url: 'http://127.0.0.1:1/mcp' }] });
+  const router: UpstreamRouter = { catalog: Catalog.build([['files', inventory]], new Naming(config)), forward };
+  const evaluated: string[] = [];
+  const { log } = memoryLog();
+  const caller = jwtCaller('reader');
+  const stages: Stage[] = [
+    { name: 'identity', onRequest: (ctx: RequestContext) => void (ctx.principal = caller) },
+    await createAccessControlStage(acl({ enabled: true, ruleSets: [{ name: 'main', rules }] }), log),
+    // After access control: runs only for allowed calls, and sees the target Cedar evaluated (its name).
+    { name: 'spy', onRequest: (ctx: RequestContext) => void (ctx.target && evaluated.push(ctx.target.name)) },
+  ];
+  const pipeline = new Pipeline(stages, { beforeForward: async () => {}, complete: () => {}, close: async () => {} });
+  const handler = new McpHandler({ pipeline, upstreams: router, log, serverInfo: { name: 'p', version: '0' } });
+  let n = 0;
+  return {
+    evaluated,
+    async handle(method, params) {
+      const controller = new AbortController();
+      try {
+        const result = (await handler.handle({
+          message: { jsonrpc: '2.0', id: ++n, method, params },
+          headers: {},
+          signal: controller.signal,
+          cancel: () => controller.abort(),
+          channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
+          caller: LEGACY_CALLER,
+        })) as JsonResult;
+        return { result };
+      } catch (err) {
+        if (!(err instanceof GovernanceError)) throw err;
+        return { error: err };
+      }
+    },
+  };
+}
+
 const PUBLIC = 'res://host/public/';
 
 describe('resources/read: the URI Cedar evaluates is the URI the upstream receives', () => {
   const forwarded: string[] = [];
-  const evaluated: string[] = [];
-  let handler: McpHandler;
-  let n = 0;
+  let governed: Governed;
+  let evaluated: string[];
 
   beforeAll(async () => {
-    const config = parseConfig({ version: 1, upstreams: [{ name: 'files', url: 'http://127.0.0.1:1/mcp' }] });
-    const catalog = Catalog.build(
-      [
-        [
-          'files',
-          {
-            tools: [],
-            prompts: [],
-            resources: [
-              { uri: 'res://host/secret/keys', name: 'keys' },
-              { uri: `${PUBLIC}readme`, name: 'readme' },
-            ],
-            resourceTemplates: [{ uriTemplate: `${PUBLIC}{+path}`, name: 'public' }],
-          },
+    governed = await governedHandler(
+      {
+        tools: [],
+        prompts: [],
+        resources: [
+          { uri: 'res://host/secret/keys', name: 'keys' },
+          { uri: `${PUBLIC}readme`, name: 'readme' },
         ],
-      ],
-      new Naming(config),
-    );
-    const router: UpstreamRouter = {
-      catalog,
-      async forward(_target, method, params) {
+        resourceTemplates: [{ uriTemplate: `${PUBLIC}{+path}`, name: 'public' }],
+      },
+      [{ id: 'public', effect: 'permit', actions: ['resources/read'], tools: [`${PUBLIC}*`] }],
+      async (_target, method, params) => {
         expect(method).toBe('resources/read');
         forwarded.push(params.uri as string);
         return { contents: [{ uri: params.uri, text: 'x' }] };
       },
-    };
-    const { log } = memoryLog();
-    const caller = jwtCaller('reader');
-    const stages: Stage[] = [
-      { name: 'identity', onRequest: (ctx: RequestContext) => void (ctx.principal = caller) },
-      await createAccessControlStage(
-        acl({ enabled: true, ruleSets: [{ name: 'main', rules: [{ id: 'public', effect: 'permit', actions: ['resources/read'], tools: [`${PUBLIC}*`] }] }] }),
-        log,
-      ),
-      // After access control: runs only for allowed calls, and sees the target Cedar evaluated (resource.name).
-      { name: 'spy', onRequest: (ctx: RequestContext) => void (ctx.target && evaluated.push(ctx.target.name)) },
-    ];
-    const pipeline = new Pipeline(stages, { beforeForward: async () => {}, complete: () => {}, close: async () => {} });
-    handler = new McpHandler({ pipeline, upstreams: router, log, serverInfo: { name: 'p', version: '0' } });
+    );
+    evaluated = governed.evaluated;
   });
 
-  const read = async (uri: string): Promise<{ result?: JsonResult; error?: GovernanceError }> => {
-    const controller = new AbortController();
-    try {
-      const result = (await handler.handle({
-        message: { jsonrpc: '2.0', id: ++n, method: 'resources/read', params: { uri } },
-        headers: {},
-        signal: controller.signal,
-        cancel: () => controller.abort(),
-        channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
-        caller: LEGACY_CALLER,
-      })) as JsonResult;
-      return { result };
-    } catch (err) {
-      if (!(err instanceof GovernanceError)) throw err;
-      return { error: err };
-    }
-  };
+  const read = (uri: string) => governed.handle('resources/read', { uri });
 
   /** Reads `uri`; when it was forwarded, checks it is what Cedar evaluated and that it stays inside public/. */
   const check = async (uri: string) => {
@@ -167,60 +178,26 @@ describe('tools/call and prompts/get: names match by exact text; the upstream re
   const TOOLS = ['read_file', 'caf\u00e9', 'Read_File'];
   const PROMPTS = ['public_summary', 'public_caf\u00e9'];
   const forwarded: { method: string; name: string }[] = [];
-  const evaluated: string[] = [];
-  let handler: McpHandler;
-  let n = 0;
+  let governed: Governed;
 
   beforeAll(async () => {
-    const config = parseConfig({ version: 1, upstreams: [{ name: 'files', url: 'http://127.0.0.1:1/mcp' }] });
-    const catalog = Catalog.build(
-      [['files', { tools: TOOLS.map((name) => ({ name, inputSchema: { type: 'object' } })), prompts: PROMPTS.map((name) => ({ name })), resources: [], resourceTemplates: [] }]],
-      new Naming(config),
-    );
-    const router: UpstreamRouter = {
-      catalog,
-      async forward(_target, method, params) {
+    governed = await governedHandler(
+      { tools: TOOLS.map((name) => ({ name, inputSchema: { type: 'object' } })), prompts: PROMPTS.map((name) => ({ name })), resources: [], resourceTemplates: [] },
+      [
+        { id: 'tools', effect: 'permit', actions: ['tools/call'], tools: ['read_*', 'caf*'] },
+        { id: 'prompts', effect: 'permit', actions: ['prompts/get'], tools: ['public_*'] },
+      ],
+      async (_target, method, params) => {
         forwarded.push({ method, name: params.name as string });
         return method === 'tools/call' ? { content: [] } : { messages: [] };
       },
-    };
-    const { log } = memoryLog();
-    const stages: Stage[] = [
-      { name: 'identity', onRequest: (ctx: RequestContext) => void (ctx.principal = jwtCaller('reader')) },
-      await createAccessControlStage(
-        acl({
-          enabled: true,
-          ruleSets: [{ name: 'main', rules: [
-            { id: 'tools', effect: 'permit', actions: ['tools/call'], tools: ['read_*', 'caf*'] },
-            { id: 'prompts', effect: 'permit', actions: ['prompts/get'], tools: ['public_*'] },
-          ] }],
-        }),
-        log,
-      ),
-      { name: 'spy', onRequest: (ctx: RequestContext) => void (ctx.target && evaluated.push(ctx.target.name)) },
-    ];
-    const pipeline = new Pipeline(stages, { beforeForward: async () => {}, complete: () => {}, close: async () => {} });
-    handler = new McpHandler({ pipeline, upstreams: router, log, serverInfo: { name: 'p', version: '0' } });
+    );
   });
 
   const call = async (method: 'tools/call' | 'prompts/get', name: string) => {
-    const controller = new AbortController();
     const before = forwarded.length;
-    const evaluatedBefore = evaluated.length;
-    let error: GovernanceError | undefined;
-    try {
-      await handler.handle({
-        message: { jsonrpc: '2.0', id: ++n, method, params: { name, arguments: {} } },
-        headers: {},
-        signal: controller.signal,
-        cancel: () => controller.abort(),
-        channel: { notify() {}, request: () => false } as unknown as ResponseChannel,
-        caller: LEGACY_CALLER,
-      });
-    } catch (err) {
-      if (!(err instanceof GovernanceError)) throw err;
-      error = err;
-    }
+    const evaluatedBefore = governed.evaluated.length;
+    const { error } = await governed.handle(method, { name, arguments: {} });
     const listed = method === 'tools/call' ? TOOLS : PROMPTS;
     if (forwarded.length === before) {
       expect(error?.code).toBe(-32602);
@@ -229,7 +206,7 @@ describe('tools/call and prompts/get: names match by exact text; the upstream re
     // Forwarded: only an exactly listed name, sent as the catalog has it, after Cedar evaluated that very name.
     expect(listed).toContain(name);
     expect(forwarded[forwarded.length - 1]).toEqual({ method, name });
-    expect(evaluated.slice(evaluatedBefore)).toEqual([name]);
+    expect(governed.evaluated.slice(evaluatedBefore)).toEqual([name]);
   };
 
   test.each([
