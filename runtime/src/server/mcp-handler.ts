@@ -13,7 +13,8 @@ import type { Catalog } from '../upstream/catalog';
 import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { CallerProtocol, InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
 import { forwardedMeta } from '../upstream/meta';
-import { CallerRelays, missingCapability, notificationSink, refuseRelay } from './caller-streams';
+import { CallerRelays, missingCapability, notificationSink } from './caller-streams';
+import { InputGovernor } from './input-governor';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
 
@@ -302,16 +303,18 @@ export class McpHandler {
     // A modern caller's retry of a multi round-trip request: its answers and the upstream's state travel on unchanged.
     const retry = req.caller.era === 'modern' ? mrtrRetry(params) : undefined;
     const channel = req.channel;
+    // Everything the upstream sends the caller during the call is governed (input-governor.ts).
+    const missing: Record<string, unknown> = {};
+    const governor = new InputGovernor({ pipeline: this.opts.pipeline, log: this.opts.log, ctx, caller: req.caller, channel, relays: this.relays, missing });
     const onprogress =
       progressToken === undefined
         ? undefined
-        : (p: { progress: number; total?: number; message?: string }) =>
-            channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } });
-    const missing: Record<string, unknown> = {};
+        : governor.progress((p) => channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } }));
     const scope: InboundCallScope = {
       auth: { workloadAccessToken: req.headers.workloadaccesstoken },
-      notify: notificationSink(req.caller, channel),
-      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relays.relay(channel, r, relaySignal) : (r) => refuseRelay(req.caller, r, missing),
+      notify: governor.notifications(notificationSink(req.caller, channel)),
+      relay: governor.relay,
+      unattributed: governor.unattributed,
     };
     const caller = req.caller;
     return this.opts.pipeline.call(ctx, call.kind, call.requested, async (c) => {

@@ -40,6 +40,11 @@ export interface InboundCallScope {
   readonly notify?: NotificationSink;
   /** How upstream requests to the client reach the caller during this call, if they can. */
   readonly relay?: RequestRelay;
+  /**
+   * Told when the upstream sent a request outside any call's stream that could belong to this call or another one in
+   * flight: it was refused, not delivered (the call's audit trail records it).
+   */
+  readonly unattributed?: (request: { method: string; params?: Record<string, unknown> }) => void;
 }
 
 export interface Progress {

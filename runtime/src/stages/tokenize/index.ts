@@ -9,6 +9,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { JsonResult, RequestContext, Stage } from '../../pipeline/context';
+import type { InputRequestEvent } from '../../pipeline/input-request';
 import { SpanEngine, mapJsonStrings, replaceSpans, selectDetectors } from '../redact';
 import { PATH_TOKEN_TYPE, WHOLE_TOKEN, authenticTokenSpans, scanTokens, type OpenToken, type TokenSpans } from './format';
 import { loadTokenizationKey } from './key';
@@ -113,5 +114,18 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     return allowed ? value : result;
   };
 
-  return { name: 'tokenize', onRequest, onResult, tokenSpans: authenticTokenSpans(open) };
+  /**
+   * The caller's answer to an input request, on its way to the upstream: an elicitation's `content` (the values the
+   * user typed, like tool arguments) and a sampling answer's `content` pass the detectors. Roots are left as they are
+   * (URIs the upstream must be able to use).
+   */
+  const onInputAnswer = (ctx: RequestContext, event: InputRequestEvent, answer: JsonResult): JsonResult => {
+    if (!engine.detectors.length || event.kind === 'roots' || answer.content === undefined) return answer;
+    const counts = new Map<string, number>();
+    const content = mapJsonStrings(answer.content, (s) => tokenizeText(s, counts));
+    for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
+    return counts.size ? { ...answer, content } : answer;
+  };
+
+  return { name: 'tokenize', onRequest, onResult, onInputAnswer, tokenSpans: authenticTokenSpans(open) };
 }
