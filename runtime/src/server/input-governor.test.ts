@@ -119,12 +119,19 @@ describe('InputGovernor', () => {
     ]);
   });
 
-  it('a kind the caller did not declare is refused before policy (URL elicitation needs `url` declared)', async () => {
+  it('a kind the caller is known not to have declared is refused before policy (URL elicitation needs `url` declared)', async () => {
     decisions['elicitation-url'] = { effect: 'allow', policyIds: ['p'] };
-    const { g, sent } = governor();
+    const { g, sent } = governor(undefined, { ...LEGACY, capabilitiesKnown: true });
     await expect(g.relay({ method: 'elicitation/create', params: { mode: 'url', url: 'https://sso.example.com/', message: 'x', elicitationId: 'e' } }, signal)).rejects.toMatchObject({ code: -32601 });
     expect(sent).toEqual([]);
     expect(auditor.rounds[0]).toMatchObject({ event: { kind: 'elicitation-url', urlHost: 'sso.example.com' }, decision: { effect: 'deny', reason: 'capability' } });
+  });
+
+  it('a legacy caller (capabilities unknown to the stateless proxy) gets what policy allows; its client declines the rest', async () => {
+    decisions['elicitation-url'] = { effect: 'allow', policyIds: ['p'] };
+    const { g, sent } = governor(() => ({ action: 'accept' }), { era: 'legacy', protocolVersion: '2025-11-25', clientCapabilities: {} });
+    await expect(g.relay({ method: 'elicitation/create', params: { mode: 'url', url: 'https://sso.example.com/', message: 'x', elicitationId: 'e' } }, signal)).resolves.toEqual({ action: 'accept' });
+    expect(sent.map((m) => m.method)).toEqual(['elicitation/create']);
   });
 
   it('a modern caller gets no server->client request; the refusal is audited', async () => {

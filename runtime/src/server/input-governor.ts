@@ -3,7 +3,7 @@
  *   - notifications (log messages, progress messages): through the output stages (redaction, detokenization) before
  *     they reach the caller's stream; one that cannot pass them is dropped, never sent unprocessed;
  *   - input requests (elicitation form / URL, sampling, roots): each one an InputRequestEvent, decided in turn by
- *       1. the caller's declared client capabilities (a kind it did not declare is refused),
+ *       1. the caller's declared client capabilities, where the proxy knows them (a kind it did not declare is refused),
  *       2. Cedar (`input/<kind>`, see access-control),
  *     then its content passes the output stages, it is relayed to a legacy caller on its call's SSE stream, and the
  *     caller's answer passes the request stages (sanitization, tokenization) before it goes back upstream. Every round
@@ -70,7 +70,9 @@ export class InputGovernor {
       this.record(event, { effect: 'deny', policyIds: [], reason: 'capability' }, 'declined');
       return refuseRelay(caller, request, this.o.missing);
     }
-    if (!callerDeclared(event.kind, caller.clientCapabilities)) {
+    // A legacy caller declared its capabilities at initialize, which the stateless proxy does not keep: only those it
+    // declares on the request are checked (none, today); its client declines what it does not support.
+    if (caller.capabilitiesKnown && !callerDeclared(event.kind, caller.clientCapabilities)) {
       this.record(event, { effect: 'deny', policyIds: [], reason: 'capability' }, 'declined');
       throw new RpcError(-32601, `${request.method} is not available: the client did not declare ${event.kind}`);
     }
