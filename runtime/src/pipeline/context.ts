@@ -175,6 +175,9 @@ export interface InputRound {
   readonly request?: unknown;
   /** The answer as the upstream received it (after sanitization and tokenization). */
   readonly answer?: unknown;
-  /** How the round ended: answered, declined by the proxy, or failed (caller error, cancellation). */
-  readonly status: 'answered' | 'declined' | 'error';
+  /**
+   * How the round ended: answered, declined by the proxy, or failed (caller error, cancellation); `asked`: put to a
+   * modern caller in an input_required result (its answer, on the retry, is a record of its own).
+   */
+  readonly status: 'asked' | 'answered' | 'declined' | 'error';
 }
