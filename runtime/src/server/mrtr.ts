@@ -101,7 +101,8 @@ export class InputRounds {
   /** A modern caller's retry: its sealed state opened and checked, its responses governed. Undefined for a first call. */
   private retry(call: CallRounds): Params | undefined {
     const { params, ctx } = call;
-    if (params.requestState === undefined && params.inputResponses === undefined) return undefined;
+    // Without a state there is nothing the caller was asked through the proxy: a fresh call, its inputResponses dropped.
+    if (params.requestState === undefined) return undefined;
     const state = this.o.sealer.open(params.requestState);
     if (!state) throw invalidState('not issued by this proxy, or altered');
     if (state.e < (this.o.now ?? Date.now)()) throw invalidState('expired');
