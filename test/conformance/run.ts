@@ -82,6 +82,9 @@ and pending scenarios too, unscored). The upstream is the SDK v2 server package 
 The third column pins the proxy's upstream leg to the legacy era (\`protocol: legacy\`): a modern caller in front of a 2025 upstream.
 Multi round-trip requests (\`input-required-result-*\`) between a modern caller and a modern upstream are governed: each input
 request decided and redacted, the upstream's \`requestState\` sealed by the proxy and checked on the retry (docs/INPUT-REQUESTS.md).
+\`input-required-result-ignore-extra-params\` warns through the proxy (a SHOULD): its client sends \`inputResponses\` without the
+\`requestState\` the proxy issued, which the proxy treats as a fresh call (responses it did not ask for never reach the
+upstream), so the upstream asks again instead of completing.
 A legacy upstream's server-to-client request cannot become an \`input_required\` result without keeping the upstream's
 request open across the caller's retry (state the stateless proxy does not keep), so these scenarios fail in that column
 (${legacyRows.filter((r) => r.upstream?.ok && !r.proxy?.ok).length} scenarios the upstream passes): the caller gets -32021 naming a capability it did not declare, else an error.
