@@ -5,8 +5,9 @@
  * input requests asked) is checked on the retry by mrtr.ts. Nothing is kept in memory: any instance holding the same
  * key opens it.
  *
- * The key: MCP_PROXY_STATE_KEY (base64, at least 32 bytes; the first 32 are used), the same on every instance; without
- * it a random key per process, so a retry must reach the instance that answered the first round (logged at start-up).
+ * The key (main.ts): MCP_PROXY_STATE_KEY (base64, at least 32 bytes; the first 32 are used); else, with tokenization on,
+ * a key derived from the tokenization key (shared by every instance); else a random key per process, so a retry must
+ * reach the instance that answered the first round (logged at start-up).
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Logger } from '../log';

@@ -5,6 +5,7 @@
  * it (`detokenizeResults`) and access control set `ctx.detokenizeAllowed` for this caller. A token that fails
  * authentication is left as it is and counted. Records names and counts in ctx.actions, never values.
  */
+import { hkdfSync } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
@@ -31,6 +32,8 @@ export interface TokenizeStageOptions {
 
 /** The tokenization stage; `tokenSpans` (when enabled) finds the proxy's own tokens, for the redaction stage. */
 export interface TokenizeStage extends Stage {
+  /** The key for the sealed MRTR requestState, derived from the tokenization key (HKDF-SHA256, its own label). */
+  readonly stateKey?: Buffer;
   readonly tokenSpans?: TokenSpans;
 }
 
@@ -40,6 +43,9 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
   const engine = new SpanEngine(selectDetectors(cfg.detectors, [], 'tokenize'));
   const paths = parseArgumentPaths(cfg.argumentPaths);
   const key = await loadTokenizationKey(cfg.key, opts);
+  // A separate key for the proxy's sealed MRTR requestState (server/state-seal.ts), derived so that every instance with
+  // this tokenization key opens the others' envelopes; it never encrypts a token.
+  const stateKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcp-governance-proxy/requestState/v1', 32));
   const cipher = new TokenCipher(key);
   key.fill(0);
   const open: OpenToken = (type, payload) => cipher.decrypt(type, payload);
@@ -127,5 +133,5 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     return counts.size ? { ...answer, content } : answer;
   };
 
-  return { name: 'tokenize', onRequest, onResult, onInputAnswer, tokenSpans: authenticTokenSpans(open) };
+  return { name: 'tokenize', onRequest, onResult, onInputAnswer, tokenSpans: authenticTokenSpans(open), stateKey };
 }
