@@ -12,6 +12,20 @@ export enum AccessAction {
   GET_PROMPT = 'prompts/get',
   /** Seeing detokenized values in results (with tokenization on). */
   DETOKENIZE = 'detokenize',
+  /**
+   * The call's upstream asking the caller's user to fill in a form (form-mode elicitation). Input requests are never
+   * covered by a rule that omits `actions`: name them.
+   */
+  ELICIT_FORM = 'input/elicitation-form',
+  /**
+   * The call's upstream sending the caller's user to a URL (URL-mode elicitation): denied unless a rule permits it;
+   * restrict the hosts with `when`, e.g. `context.input has urlHost && context.input.urlHost like "*.example.com"`.
+   */
+  ELICIT_URL = 'input/elicitation-url',
+  /** The call's upstream asking the caller's model for a completion (sampling). */
+  SAMPLE = 'input/sampling',
+  /** The call's upstream asking the caller for its roots. */
+  LIST_ROOTS = 'input/roots',
 }
 
 /** Whether a rule permits or forbids what it matches. */
@@ -46,7 +60,8 @@ export interface AccessRuleProps {
   readonly id?: string;
   /**
    * The actions the rule covers.
-   * @default - all actions
+   * @default - the call actions and DETOKENIZE (CALL_TOOL and DETOKENIZE with `annotations`); input requests
+   * (ELICIT_FORM, ELICIT_URL, SAMPLE, LIST_ROOTS) are covered only when named
    */
   readonly actions?: AccessAction[];
   /**
@@ -133,7 +148,7 @@ export class AccessRule {
       });
     }
     if (p.actions !== undefined && p.actions.length === 0) {
-      problems.add(`${prop}.actions`, 'is an empty list, which would match nothing', p.actions, 'Omit actions to match all, or name at least one.');
+      problems.add(`${prop}.actions`, 'is an empty list, which would match nothing', p.actions, 'Omit actions to match the call actions, or name at least one.');
     }
     if (p.when !== undefined && !Token.isUnresolved(p.when) && p.when.trim().length === 0) {
       problems.add(`${prop}.when`, 'must not be blank', p.when, 'Give a Cedar expression or omit when.');

@@ -79,7 +79,15 @@ export interface IdentityConfig {
   readonly jwt?: JwtConfig;
 }
 
-export type AccessActionValue = 'tools/call' | 'resources/read' | 'prompts/get' | 'detokenize';
+export type AccessActionValue =
+  | 'tools/call'
+  | 'resources/read'
+  | 'prompts/get'
+  | 'detokenize'
+  | 'input/elicitation-form'
+  | 'input/elicitation-url'
+  | 'input/sampling'
+  | 'input/roots';
 
 export interface AccessRuleConfig {
   readonly id?: string;

@@ -121,9 +121,21 @@ export function renderMarkdown(m: ComplianceModel): string {
     for (const set of m.accessControl.ruleSets) {
       const mode = set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
       set.rules.forEach((r, i) => {
-        p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'all')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
+        p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'calls, detokenize')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
       });
       if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
+    }
+    // Who may ask callers for input (docs/INPUT-REQUESTS.md): only rules that name an input/* action.
+    const asking = m.accessControl.ruleSets.flatMap((set) => set.rules.map((r, i) => ({ set, r, i }))).filter(({ r }) => r.actions?.some((a) => a.startsWith('input/')));
+    p();
+    p('### Which upstream may ask which caller for input (elicitation, sampling, roots)');
+    p();
+    p('Denied unless a rule names the `input/*` action (a rule without actions covers calls only); URL elicitation is `input/elicitation-url`.');
+    p();
+    if (asking.length === 0) p('No typed rule permits or forbids an input request' + (m.accessControl.ruleSets.some((s) => s.cedar) ? ' (raw Cedar below may).' : ': every input request is refused.'));
+    for (const { set, r, i } of asking) {
+      const kinds = r.actions!.filter((a) => a.startsWith('input/')).map((a) => code(a)).join(', ');
+      p(`- \`${set.name}.${r.id ?? String(i)}\`: ${r.effect} ${kinds} from ${list(r.upstreams, 'any upstream')} to ${callers(r)}${r.when ? ` when ${code(r.when)}` : ''}`);
     }
     for (const set of m.accessControl.ruleSets.filter((s) => s.cedar)) {
       p();

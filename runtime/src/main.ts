@@ -15,6 +15,7 @@ import { buildPipeline } from './pipeline/build';
 import type { AuditHealth } from './server/health';
 import { ProxyHttpServer } from './server/http';
 import type { ProxyAuditor } from './stages/audit';
+import { STATE_KEY_ENV, StateSealer } from './server/state-seal';
 import { McpHandler } from './server/mcp-handler';
 import { UpstreamManager } from './upstream/manager';
 import { PROXY_NAME, PROXY_VERSION } from './version';
@@ -69,7 +70,9 @@ async function serve(): Promise<void> {
     process.exit(2);
   }
   const { pipeline, auditor } = built;
-  const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION } });
+  // MRTR requestState: MCP_PROXY_STATE_KEY, else a key derived from the tokenization key, else one per process.
+  const sealer = process.env[STATE_KEY_ENV] || !built.stateKey ? StateSealer.fromEnv(process.env, log) : new StateSealer(built.stateKey);
+  const handler = new McpHandler({ pipeline, upstreams, log, serverInfo: { name: PROXY_NAME, version: PROXY_VERSION }, sealer });
   const { pinning } = built;
   const quarantined = pinning
     ? () => {

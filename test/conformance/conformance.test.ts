@@ -36,3 +36,36 @@ describe('MCP conformance suite: proxy vs. upstream', () => {
     expect(rows.filter((r) => !r.upstream?.ok).map((r) => r.scenario)).toEqual(['dns-rebinding-protection']);
   });
 });
+
+/**
+ * The conformance repository's own reference server sends its sampling and elicitation requests outside the call's
+ * response stream (on the session's GET stream). The proxy attributes such a request to the one call in flight on that
+ * upstream (and refuses it when it cannot), so these scenarios pass through it as they pass directly.
+ */
+describe('MCP conformance suite: an upstream that sends its requests outside the call stream', () => {
+  const SCENARIOS = ['tools-call-sampling', 'tools-call-elicitation', 'elicitation-sep1034-defaults', 'elicitation-sep1330-enums'];
+  let upstream: SdkUpstream;
+  let proxy: SpawnedProxy;
+  let rows: Comparison[];
+
+  beforeAll(async () => {
+    upstream = await startSdkUpstream(() => createReferenceServer({ outOfStream: true }));
+    proxy = await spawnProxy({ version: 1, upstreams: [{ name: 'reference', url: upstream.url, timeoutMs: 30_000 }] }, { env: { MCP_PROXY_LOG_LEVEL: 'info' } });
+    const run = async (url: string) => {
+      const out = [];
+      for (const scenario of SCENARIOS) out.push(...(await runConformance(url, { scenario })));
+      return out;
+    };
+    const [direct, proxied] = await Promise.all([run(upstream.url), run(proxy.url)]);
+    rows = compare(direct, proxied);
+  }, 240_000);
+
+  afterAll(async () => {
+    await proxy?.stop();
+    await upstream?.close();
+  });
+
+  test('each scenario passes directly and through the proxy', () => {
+    expect(rows.map((r) => [r.scenario, r.upstream?.ok, r.proxy?.ok]).sort()).toEqual(SCENARIOS.map((s) => [s, true, true]).sort());
+  });
+});

@@ -93,7 +93,17 @@ const PROMPTS = [
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-export function createReferenceServer(): Server {
+export interface ReferenceServerOptions {
+  /**
+   * Send sampling and elicitation requests outside the call's response stream (on the session's standalone GET
+   * stream), as the conformance repository's own reference server does (examples/servers/typescript): the proxy must
+   * attribute them to the one call in flight.
+   * @default false (on the call's stream)
+   */
+  readonly outOfStream?: boolean;
+}
+
+export function createReferenceServer(opts: ReferenceServerOptions = {}): Server {
   const server = new Server(
     { name: 'conformance-reference-upstream', version: '1.0.0' },
     { capabilities: { tools: {}, resources: { subscribe: true }, prompts: {}, logging: {}, completions: {} } },
@@ -101,6 +111,8 @@ export function createReferenceServer(): Server {
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOLS as never }));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const args = (req.params.arguments ?? {}) as Record<string, unknown>;
+    // Out of stream: the server's own request() carries no related request id, so the transport uses the GET stream.
+    const ask: typeof extra.sendRequest = opts.outOfStream ? (r, schema, o) => server.request(r, schema, o) : extra.sendRequest;
     switch (req.params.name) {
       case 'test_simple_text':
         return { content: [{ type: 'text', text: 'This is a simple text response for testing.' }] };
@@ -135,7 +147,7 @@ export function createReferenceServer(): Server {
         return { content: [{ type: 'text', text: 'Tool with progress executed successfully' }] };
       }
       case 'test_sampling': {
-        const r = await extra.sendRequest(
+        const r = await ask(
           { method: 'sampling/createMessage', params: { messages: [{ role: 'user', content: { type: 'text', text: String(args.prompt) } }], maxTokens: 100 } },
           CreateMessageResultSchema,
         );
@@ -143,7 +155,7 @@ export function createReferenceServer(): Server {
         return { content: [{ type: 'text', text: `LLM response: ${text}` }] };
       }
       case 'test_elicitation': {
-        const r = await extra.sendRequest(
+        const r = await ask(
           {
             method: 'elicitation/create',
             params: {
@@ -160,7 +172,7 @@ export function createReferenceServer(): Server {
         return { content: [{ type: 'text', text: `User response: action=${r.action}, content=${JSON.stringify(r.content ?? {})}` }] };
       }
       case 'test_elicitation_sep1034_defaults': {
-        const r = await extra.sendRequest(
+        const r = await ask(
           {
             method: 'elicitation/create',
             params: {
@@ -182,7 +194,7 @@ export function createReferenceServer(): Server {
         return { content: [{ type: 'text', text: `Elicitation completed: action=${r.action}, content=${JSON.stringify(r.content ?? {})}` }] };
       }
       case 'test_elicitation_sep1330_enums': {
-        const r = await extra.sendRequest(
+        const r = await ask(
           {
             method: 'elicitation/create',
             params: {

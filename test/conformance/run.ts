@@ -80,9 +80,14 @@ async function modernSection(): Promise<{ summary: string; section: string }> {
 and pending scenarios too, unscored). The upstream is the SDK v2 server package (\`@modelcontextprotocol/server\`) behind its
 \`createMcpHandler\` (dual-era), localhost-only. The jest test \`test/conformance/conformance-2026.test.ts\` asserts the first two columns.
 The third column pins the proxy's upstream leg to the legacy era (\`protocol: legacy\`): a modern caller in front of a 2025 upstream.
-Multi round-trip requests (\`input-required-result-*\`) pass through between a modern caller and a modern upstream unchanged;
-bridging them to a legacy upstream's server-to-client requests is a separate piece of work, so they fail in that column
-(${legacyRows.filter((r) => r.upstream?.ok && !r.proxy?.ok).length} scenarios the upstream passes).
+Multi round-trip requests (\`input-required-result-*\`) between a modern caller and a modern upstream are governed: each input
+request decided and redacted, the upstream's \`requestState\` sealed by the proxy and checked on the retry (docs/INPUT-REQUESTS.md).
+\`input-required-result-ignore-extra-params\` warns through the proxy (a SHOULD): its client sends \`inputResponses\` without the
+\`requestState\` the proxy issued, which the proxy treats as a fresh call (responses it did not ask for never reach the
+upstream), so the upstream asks again instead of completing.
+A legacy upstream's server-to-client request cannot become an \`input_required\` result without keeping the upstream's
+request open across the caller's retry (state the stateless proxy does not keep), so these scenarios fail in that column
+(${legacyRows.filter((r) => r.upstream?.ok && !r.proxy?.ok).length} scenarios the upstream passes): the caller gets -32021 naming a capability it did not declare, else an error.
 
 ${lines.join('\n')}
 
@@ -103,6 +108,14 @@ async function main() {
   await refProxy.stop();
   await ref.close();
 
+  // The same server sending its sampling and elicitation requests outside the call's stream, as the conformance
+  // repository's own reference server does: the proxy attributes them to the one call in flight.
+  const oos = await startSdkUpstream(() => createReferenceServer({ outOfStream: true }));
+  const oosProxy = await spawnProxy({ version: 1, upstreams: [{ name: 'reference', url: oos.url, timeoutMs: 30_000 }] }, { env: { MCP_PROXY_LOG_LEVEL: 'info' } });
+  const oosRows = compare(await runConformance(oos.url), await runConformance(oosProxy.url));
+  await oosProxy.stop();
+  await oos.close();
+
   const ev = await startServerEverything();
   const evProxy = await spawnProxy({ version: 1, upstreams: [{ name: 'everything', url: ev.url, timeoutMs: 30_000 }] }, { env: { MCP_PROXY_LOG_LEVEL: 'info' } });
   const evRows = compare(await runConformance(ev.url), await runConformance(evProxy.url));
@@ -111,6 +124,11 @@ async function main() {
 
   for (const [title, rows, what] of [
     ['Reference upstream (test/conformance/reference-server.ts)', refRows, 'implements every tool, resource and prompt the server scenarios call'],
+    [
+      'Reference upstream, requests outside the call stream (reference-server.ts, outOfStream)',
+      oosRows,
+      'sends its sampling and elicitation requests on the session\'s GET stream, not on the call\'s response stream, as the conformance repository\'s own reference server does; the proxy delivers each to the one call in flight on that upstream and refuses (and audits) one it cannot attribute',
+    ],
     ['@modelcontextprotocol/server-everything (Streamable HTTP)', evRows, 'the MCP reference "everything" server; it does not implement the suite\'s test tools, so many scenarios fail directly too'],
   ] as const) {
     const reg = regressions(rows);
@@ -134,7 +152,9 @@ ${summary.join('\n')}
 How the proxy differs by design (stateless, AgentCore contract):
 - It issues no \`Mcp-Session-Id\`, so scenarios that need a session (SSE polling, multiple streams) report a warning, not a failure.
 - It answers \`GET /mcp\` with 405 (no standalone SSE stream); server-to-client requests (sampling, elicitation) and
-  request-related notifications (progress, log messages) travel on the SSE response of the \`tools/call\` that caused them.
+  request-related notifications (progress, log messages) travel on the SSE response of the \`tools/call\` that caused them,
+  governed: decided by Cedar (\`input/<kind>\`), redacted, the answers sanitized and tokenized, each round audited. With
+  access control off (these runs) input requests pass as the caller's client allows.
 - \`resources/subscribe\` is accepted for resources the caller may read, but no update notification is ever delivered.
 - Bound to 127.0.0.1, it validates Host/Origin (DNS-rebinding protection); bound to 0.0.0.0 (AgentCore) it does not.
 - A 2026-07-28 caller (the request's \`_meta\` carries its protocol version) is served by the modern leg, statelessly, on the

@@ -77,13 +77,13 @@ export function conformanceVersion(edition: Edition = '2025'): string {
  * Runs the server scenarios of an edition against `url` (2025: every active one; 2026: the 2026-07-28 requirement set,
  * filtered to `only` when given); resolves with one result per scenario, in suite order.
  */
-export async function runConformance(url: string, opts: { timeoutMs?: number; edition?: Edition; only?: readonly string[] } = {}): Promise<ScenarioResult[]> {
+export async function runConformance(url: string, opts: { timeoutMs?: number; edition?: Edition; only?: readonly string[]; scenario?: string } = {}): Promise<ScenarioResult[]> {
   const out = mkdtempSync(join(tmpdir(), 'mcp-conformance-'));
   try {
     const [cmd, args] =
       opts.edition === '2026'
         ? [conformanceNode(), [join(PACKAGE_DIR['2026'], 'dist', 'index.js'), 'server', '--url', url, '--requirements', MODERN_REQUIREMENTS, '-o', out]]
-        : [process.execPath, ['--import', REGISTER, CONFORMANCE_CLI, 'server', '--url', url, '-o', out]];
+        : [process.execPath, ['--import', REGISTER, CONFORMANCE_CLI, 'server', '--url', url, ...(opts.scenario ? ['--scenario', opts.scenario] : []), '-o', out]];
     const child = spawn(cmd, args, { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout!.on('data', (d) => (log += d));

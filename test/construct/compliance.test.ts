@@ -12,7 +12,7 @@ import * as cw_actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { GatewayCognitoExampleStack } from '../../examples/gateway-cognito';
-import { InboundAuth, McpGovernanceProxy, Upstream } from '../../lib';
+import { AccessAction, AccessRule, InboundAuth, McpGovernanceProxy, Upstream } from '../../lib';
 import { REPO_ROOT, newApp } from './helpers';
 
 const app = newApp();
@@ -87,4 +87,27 @@ test('alarm actions are named; never-expiring retention says so', () => {
   expect(report).toContain('- Alarm Proxy/AuditSinkAlarm: notifies `<OnCall (AWS::SNS::Topic)>`');
   expect(report).toContain('retention: never expires');
   expect(report).not.toContain('9999');
+});
+
+test('lists which upstream may ask which caller for input; a rule without actions covers calls only', () => {
+  const s = new Stack(newApp(), 'Asking');
+  new McpGovernanceProxy(s, 'Proxy', {
+    inboundAuth: InboundAuth.iam(),
+    upstreams: [Upstream.url('reports', 'https://reports.example.com/mcp')],
+    accessControl: {
+      ruleSets: [
+        {
+          name: 'base',
+          rules: [
+            AccessRule.permit({ id: 'call' }),
+            AccessRule.permit({ id: 'sso', actions: [AccessAction.ELICIT_URL], upstreams: ['reports'], when: 'context.input has urlHost && context.input.urlHost like "*.sso.example.com"' }),
+          ],
+        },
+      ],
+    },
+  });
+  Template.fromStack(s);
+  const report = fs.readFileSync(path.join((s.node.root as any).outdir, `${s.artifactId}-Proxy-compliance.md`), 'utf8');
+  expect(report).toContain('| `base` | enforced | `base.call` | permit | any authenticated caller | calls, detokenize |');
+  expect(report).toContain('- `base.sso`: permit `input/elicitation-url` from `reports` to any authenticated caller when `context.input has urlHost && context.input.urlHost like "*.sso.example.com"`');
 });

@@ -93,8 +93,8 @@ test('example 1 report: Cognito callers, the gateway upstream and each rule in p
   const md = fs.readFileSync(path.join(app.outdir, `${stack.artifactId}-Proxy-compliance.md`), 'utf8');
   expect(md).toContain('JWT from a new Cognito user pool');
   expect(md).toMatch(/\| `tools` \| AgentCore Gateway \| .* \| AWS SigV4 \(bedrock-agentcore\) with the execution role \| 30 s \|/);
-  expect(md).toContain('| `baseline` | enforced | `baseline.admins` | permit | scopes `mcp-governance-proxy/admin` | all | all | all |');
-  expect(md).toContain('| `baseline` | enforced | `baseline.no-deletes` | forbid | any authenticated caller | all | `tools` | `*delete*` |');
+  expect(md).toContain('| `baseline` | enforced | `baseline.admins` | permit | scopes `mcp-governance-proxy/admin` | calls, detokenize | all | all |');
+  expect(md).toContain('| `baseline` | enforced | `baseline.no-deletes` | forbid | any authenticated caller | calls, detokenize | `tools` | `*delete*` |');
   expect(md).toMatch(/\| `MCP_PROXY_CFG_1` \| `upstreams\[0\]\.url` \| `<GatewayUrl of Gateway \(AWS::BedrockAgentCore::Gateway\)>` \| `https:\/\/deploy-time-value-1\.example\.com\/path` \|/);
 });
 

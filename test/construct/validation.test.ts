@@ -155,6 +155,33 @@ describe('synth-time validation with the runtime bundle', () => {
     expect(() => Template.fromStack(stack)).toThrow(/McpProxy::Caller::"mallory" is no caller's id: caller ids are typed, write McpProxy::Caller::"subject:mallory" .*McpProxy::Caller::"client:mallory"/);
   });
 
+  test('input-request rules: a URL elicitation rule restricted by host synthesizes; one reading context.input on call actions fails synth', () => {
+    const ok = new Stack(newApp(), 'InputOk');
+    new McpGovernanceProxy(ok, 'Proxy', {
+      inboundAuth: InboundAuth.iam(),
+      upstreams: [Upstream.url('reports', 'https://reports.example.com/mcp')],
+      accessControl: {
+        ruleSets: [
+          {
+            name: 'input',
+            rules: [
+              AccessRule.permit({ actions: [AccessAction.SAMPLE, AccessAction.ELICIT_FORM], upstreams: ['reports'] }),
+              AccessRule.permit({ actions: [AccessAction.ELICIT_URL], when: 'context.input has urlHost && context.input.urlHost like "*.sso.example.com"' }),
+            ],
+          },
+        ],
+      },
+    });
+    expect(() => Template.fromStack(ok)).not.toThrow();
+    const bad = new Stack(newApp(), 'InputBad');
+    new McpGovernanceProxy(bad, 'Proxy', {
+      inboundAuth: InboundAuth.iam(),
+      upstreams: [Upstream.url('reports', 'https://reports.example.com/mcp')],
+      accessControl: { ruleSets: [{ name: 'input', rules: [AccessRule.permit({ actions: [AccessAction.CALL_TOOL], when: 'context.input.kind == "sampling"' })] }] },
+    });
+    expect(() => Template.fromStack(bad)).toThrow(/proxy configuration rejected by the runtime's check.*accessControl\.ruleSets\[0\]/s);
+  });
+
   test('a deny pattern RE2 cannot run fails synth, naming props.sanitization', () => {
     const stack = new Stack(newApp(), 'Re2');
     new McpGovernanceProxy(stack, 'Proxy', {

@@ -69,8 +69,9 @@ describe('dual-era upstreams: legacy crm + modern-only ops in one catalog, full 
     expect(sent.headers['mcp-session-id']).toBeUndefined();
     const meta = (sent.body as { params: { _meta: Record<string, unknown> } }).params._meta;
     expect(meta['io.modelcontextprotocol/protocolVersion']).toBe('2026-07-28');
-    // A legacy caller declares nothing per request: the modern upstream is told no client capabilities.
-    expect(meta['io.modelcontextprotocol/clientCapabilities']).toEqual({});
+    // A legacy caller declares nothing per request: the modern upstream is told the input kinds the proxy bridges onto
+    // the caller's stream (sampling, elicitation), as a legacy upstream is at initialize; nothing of the caller's.
+    expect(meta['io.modelcontextprotocol/clientCapabilities']).toEqual({ sampling: {}, elicitation: { form: {}, url: {} } });
     // Proxy credentials and the caller's bearer token never reach an upstream of either era.
     expect(env.ops.authorizations()).toEqual([]);
     expect(env.crm.authorizations()).toEqual([]);

@@ -37,6 +37,8 @@ export interface BuiltPipeline {
   readonly auditor: ProxyAuditor;
   /** The pinning stage, when pinning is on (the health report counts what it quarantines). */
   readonly pinning?: PinningStage;
+  /** The key sealing MRTR requestState, when tokenization is on (derived from its key, so shared by every instance). */
+  readonly stateKey?: Buffer;
 }
 
 export interface BuildOptions {
@@ -78,7 +80,7 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     // Built once tokenization is: redaction skips the proxy's own tokens, found by tokenization's one recognizer.
     if (config.redact.enabled) stages.push(createRedactStage(config.redact, log, { tokenSpans: tokenize?.tokenSpans }));
     const auditor = await audit.start();
-    return { pipeline: new Pipeline(stages, auditor), auditor, pinning };
+    return { pipeline: new Pipeline(stages, auditor), auditor, pinning, stateKey: tokenize?.stateKey };
   } finally {
     // On a failure above, the parts still pending are waited for (their own failures are the same kind of error).
     await Promise.all([identityP, tokenizeP]);

@@ -4,6 +4,7 @@
  * Stages read and annotate it; they never hold per-request state of their own.
  */
 import type { GovernanceError } from './errors';
+import type { InputDecision, InputRequestEvent } from './input-request';
 
 /** Who is calling. Built by the identity stage; never holds the raw token. */
 export interface Principal {
@@ -120,6 +121,16 @@ export interface Stage {
    * rewritten `definition`, e.g. redacted). Must fail closed (an error hides everything).
    */
   filterList?(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] | Promise<readonly CatalogEntry[]>;
+  /**
+   * Decides an input request the upstream makes while serving this call (see input-request.ts): access control
+   * answers; other stages leave it undefined. Never throws: a failure is a deny.
+   */
+  onInputRequest?(ctx: RequestContext, event: InputRequestEvent): InputDecision | undefined;
+  /**
+   * The caller's answer to an allowed input request, on its way to the upstream (sanitization, tokenization), in
+   * pipeline order. Returns the answer as the upstream will receive it; throws to refuse it.
+   */
+  onInputAnswer?(ctx: RequestContext, event: InputRequestEvent, answer: JsonResult): JsonResult;
   /** Called on shutdown. */
   close?(): Promise<void>;
 }
@@ -145,6 +156,28 @@ export interface Auditor {
   beforeForward(ctx: RequestContext): Promise<void>;
   /** Records the end of a request (every request, allowed or not). Never throws. */
   complete(ctx: RequestContext, outcome: Outcome): void;
+  /**
+   * Records one input round of a call (an input request, its decision, digests of what went each way), in the same
+   * chain. Never throws. @default not recorded (auditors without an input trail)
+   */
+  inputRound?(ctx: RequestContext, round: InputRound): void;
   /** Flushes buffered records; called on SIGTERM/SIGINT. */
   close(): Promise<void>;
+}
+
+/** One input round, as the audit trail records it (digests only, never contents). */
+export interface InputRound {
+  readonly event: InputRequestEvent;
+  readonly decision: InputDecision;
+  /** The caller's era and how the request reached it: relayed on its stream, or refused. */
+  readonly delivery: 'relayed' | 'refused';
+  /** The request as the caller received it (after redaction), when it was delivered. */
+  readonly request?: unknown;
+  /** The answer as the upstream received it (after sanitization and tokenization). */
+  readonly answer?: unknown;
+  /**
+   * How the round ended: answered, declined by the proxy, or failed (caller error, cancellation); `asked`: put to a
+   * modern caller in an input_required result (its answer, on the retry, is a record of its own).
+   */
+  readonly status: 'asked' | 'answered' | 'declined' | 'error';
 }

@@ -1,5 +1,6 @@
-import type { Auditor, CatalogEntry, JsonResult, Outcome, RequestContext, Stage } from './context';
+import type { Auditor, CatalogEntry, InputRound, JsonResult, Outcome, RequestContext, Stage } from './context';
 import { GovernanceError, targetNotFound, toGovernanceError } from './errors';
+import type { InputDecision, InputRequestEvent } from './input-request';
 
 /** Upstream call: receives the context after every request stage ran (arguments possibly rewritten). */
 export type Forward = (ctx: RequestContext) => Promise<JsonResult>;
@@ -102,6 +103,47 @@ export class Pipeline {
     }
     this.auditor.complete(ctx, { status: 'ok' });
     return visible;
+  }
+
+  /**
+   * The output stages (redaction, detokenization) on something an upstream sends the caller while a call runs: a
+   * notification's params, an input request's content. Synchronous, because notifications must keep their order on
+   * the caller's stream (every output stage is); fails closed: throws rather than return unprocessed data.
+   */
+  outbound(ctx: RequestContext, value: JsonResult): JsonResult {
+    for (let i = this.stages.length - 1; i >= 0; i--) {
+      const stage = this.stages[i];
+      if (!stage.onResult) continue;
+      const out = stage.onResult(ctx, value);
+      if (out instanceof Promise) throw new Error(`stage ${stage.name} is asynchronous: mid-call messages cannot pass it`);
+      value = out;
+    }
+    return value;
+  }
+
+  /** Decides an input request (access control); a failure is a deny. Without a deciding stage, allowed. */
+  decideInput(ctx: RequestContext, event: InputRequestEvent): InputDecision {
+    for (const stage of this.stages) {
+      if (!stage.onInputRequest) continue;
+      try {
+        const d = stage.onInputRequest(ctx, event);
+        if (d) return d;
+      } catch {
+        return { effect: 'deny', policyIds: [], reason: 'policy' };
+      }
+    }
+    return { effect: 'allow', policyIds: [] };
+  }
+
+  /** The request stages (sanitization, tokenization) on the caller's answer to an input request; throws to refuse it. */
+  inputAnswer(ctx: RequestContext, event: InputRequestEvent, answer: JsonResult): JsonResult {
+    for (const stage of this.stages) if (stage.onInputAnswer) answer = stage.onInputAnswer(ctx, event, answer);
+    return answer;
+  }
+
+  /** Records one input round in the audit trail (never throws). */
+  recordInput(ctx: RequestContext, round: InputRound): void {
+    this.auditor.inputRound?.(ctx, round);
   }
 
   /**

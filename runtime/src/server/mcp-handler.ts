@@ -13,7 +13,10 @@ import type { Catalog } from '../upstream/catalog';
 import { LATEST_PROTOCOL_VERSION, RpcError, SUPPORTED_PROTOCOL_VERSIONS } from '../protocol';
 import type { CallerProtocol, InboundCallScope, UpstreamRequestOptions } from '../upstream/client';
 import { forwardedMeta } from '../upstream/meta';
-import { CallerRelays, missingCapability, notificationSink, refuseRelay } from './caller-streams';
+import { CallerRelays, missingCapability, notificationSink } from './caller-streams';
+import { InputGovernor } from './input-governor';
+import { InputRounds } from './mrtr';
+import { StateSealer } from './state-seal';
 import type { JsonRpcNotification, JsonRpcRequest, JsonRpcResponse } from './jsonrpc';
 import type { ResponseChannel } from './response';
 
@@ -57,7 +60,12 @@ export interface McpHandlerOptions {
   readonly log: Logger;
   readonly serverInfo: { name: string; version: string };
   readonly instructions?: string;
+  /** Seals MRTR requestState for modern callers. @default StateSealer.fromEnv(process.env) */
+  readonly sealer?: StateSealer;
 }
+
+/** What a legacy caller is declared to a modern upstream: the input kinds the proxy bridges onto its stream. */
+const BRIDGED_CAPABILITIES: Record<string, unknown> = { sampling: {}, elicitation: { form: {}, url: {} } };
 
 type Params = Record<string, unknown>;
 
@@ -116,21 +124,17 @@ interface ParsedCall {
   readonly build: (target: CatalogEntry, args: Record<string, unknown> | undefined) => Params;
 }
 
-/** A modern caller's multi round-trip retry fields (basic/patterns/mrtr), when present. */
-function mrtrRetry(params: Params): Params | undefined {
-  const out: Params = {};
-  if (params.inputResponses !== undefined) out.inputResponses = params.inputResponses;
-  if (params.requestState !== undefined) out.requestState = params.requestState;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
 export class McpHandler {
   /** Requests that notifications/cancelled may cancel, by inflightKey. */
   private readonly inflight = new Map<string, () => void>();
   /** Server->client requests relayed to legacy callers. */
   private readonly relays = new CallerRelays();
+  /** Multi round-trip requests, governed (mrtr.ts). */
+  private readonly rounds: InputRounds;
 
-  constructor(private readonly opts: McpHandlerOptions) {}
+  constructor(private readonly opts: McpHandlerOptions) {
+    this.rounds = new InputRounds({ pipeline: opts.pipeline, sealer: opts.sealer ?? StateSealer.fromEnv(process.env, opts.log) });
+  }
 
   /** Handles a notification from the caller (no response). */
   handleNotification(message: JsonRpcNotification, headers: Readonly<Record<string, string | undefined>>): void {
@@ -299,33 +303,37 @@ export class McpHandler {
     // Only the allowlisted part of `_meta` is forwarded, after the stages sanitized and tokenized it (see upstream/meta.ts);
     // the proxy builds each upstream envelope itself (the upstream client, from `caller`).
     ctx.meta = forwardedMeta(meta);
-    // A modern caller's retry of a multi round-trip request: its answers and the upstream's state travel on unchanged.
-    const retry = req.caller.era === 'modern' ? mrtrRetry(params) : undefined;
     const channel = req.channel;
+    // Everything the upstream sends the caller during the call is governed (input-governor.ts).
+    const missing: Record<string, unknown> = {};
+    const governor = new InputGovernor({ pipeline: this.opts.pipeline, log: this.opts.log, ctx, caller: req.caller, channel, relays: this.relays, missing });
     const onprogress =
       progressToken === undefined
         ? undefined
-        : (p: { progress: number; total?: number; message?: string }) =>
-            channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } });
-    const missing: Record<string, unknown> = {};
+        : governor.progress((p) => channel.notify({ method: 'notifications/progress', params: { ...p, progressToken } }));
     const scope: InboundCallScope = {
       auth: { workloadAccessToken: req.headers.workloadaccesstoken },
-      notify: notificationSink(req.caller, channel),
-      relay: req.caller.era === 'legacy' ? (r, relaySignal) => this.relays.relay(channel, r, relaySignal) : (r) => refuseRelay(req.caller, r, missing),
+      notify: governor.notifications(notificationSink(req.caller, channel)),
+      relay: governor.relay,
+      unattributed: governor.unattributed,
     };
     const caller = req.caller;
+    // A legacy caller's input requests are bridged from a modern upstream's input_required results (mrtr.ts): the
+    // upstream is told the kinds the proxy can relay, as a legacy upstream is at initialize.
+    const upstreamCaller: CallerProtocol = caller.era === 'legacy' ? { ...caller, clientCapabilities: BRIDGED_CAPABILITIES } : caller;
     return this.opts.pipeline.call(ctx, call.kind, call.requested, async (c) => {
       const t = c.target!;
       req.verifyCall?.(t, call.args);
       const upstreamParams = call.build(t, c.arguments);
       if (c.meta) upstreamParams._meta = c.meta;
-      if (retry) Object.assign(upstreamParams, retry);
-      let answer: JsonResult;
-      try {
-        answer = await this.opts.upstreams.forward(t, method, upstreamParams, { signal, onprogress, scope, caller });
-      } catch (err) {
-        throw Object.keys(missing).length > 0 ? missingCapability(missing) : err;
-      }
+      const send = async (round?: Params) => {
+        try {
+          return await this.opts.upstreams.forward(t, method, round ? { ...upstreamParams, ...round } : upstreamParams, { signal, onprogress, scope, caller: upstreamCaller });
+        } catch (err) {
+          throw Object.keys(missing).length > 0 ? missingCapability(missing) : err;
+        }
+      };
+      const answer = await this.rounds.forward({ ctx: c, caller, params, governor, signal, send });
       // A legacy upstream asked this modern caller for something it did not declare: say so even if the upstream coped.
       if (Object.keys(missing).length > 0) throw missingCapability(missing);
       return answer;

@@ -83,6 +83,7 @@ export class ModernLeg implements ServerLeg {
       era: 'modern',
       protocolVersion: envelope.protocolVersion,
       clientCapabilities: envelope.clientCapabilities,
+      capabilitiesKnown: true,
       ...(envelope.logLevel === undefined ? {} : { logLevel: envelope.logLevel }),
     };
     if (message.method === 'server/discover') {

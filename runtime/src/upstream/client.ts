@@ -40,6 +40,11 @@ export interface InboundCallScope {
   readonly notify?: NotificationSink;
   /** How upstream requests to the client reach the caller during this call, if they can. */
   readonly relay?: RequestRelay;
+  /**
+   * Told when the upstream sent a request outside any call's stream that could belong to this call or another one in
+   * flight: it was refused, not delivered (the call's audit trail records it).
+   */
+  readonly unattributed?: (request: { method: string; params?: Record<string, unknown> }) => void;
 }
 
 export interface Progress {
@@ -71,6 +76,11 @@ export interface CallerProtocol {
   readonly protocolVersion: string;
   /** The client capabilities the caller declared (at initialize, or in the request's `_meta`). */
   readonly clientCapabilities: Record<string, unknown>;
+  /**
+   * Whether `clientCapabilities` is what the caller declared (a modern request's `_meta`), rather than unknown (a
+   * legacy caller declared them at initialize, which the stateless proxy does not keep). @default false
+   */
+  readonly capabilitiesKnown?: boolean;
   /** The log level a modern caller asked for in this request's `_meta` (told to a modern upstream). @default none */
   readonly logLevel?: string;
 }

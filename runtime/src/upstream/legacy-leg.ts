@@ -44,6 +44,8 @@ export class LegacyLeg implements UpstreamLeg {
   private session?: Session;
   private connecting?: Promise<Session>;
   private closed = false;
+  /** Requests in flight for an inbound call (a caller's scope with a relay): the candidates for attribution. */
+  private readonly calls = new Set<Pending>();
 
   constructor(
     private readonly config: UpstreamConfig,
@@ -121,7 +123,15 @@ export class LegacyLeg implements UpstreamLeg {
     return withDeadline(
       this.config.timeoutMs,
       opts.signal,
-      (signal) => this.call(session, message, { id, scope, signal, onprogress: opts.onprogress, progressToken: opts.onprogress ? id : undefined }),
+      async (signal) => {
+        const pending: Pending = { id, scope, signal, onprogress: opts.onprogress, progressToken: opts.onprogress ? id : undefined };
+        if (scope.relay) this.calls.add(pending);
+        try {
+          return await this.call(session, message, pending);
+        } finally {
+          this.calls.delete(pending);
+        }
+      },
       (reason) => this.post(session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }, NO_CALLER),
     );
   }
@@ -194,9 +204,22 @@ export class LegacyLeg implements UpstreamLeg {
         deliverNotification(msg, pending, this.opts.onListChanged);
         return undefined;
       case 'request':
-        void this.answerServerRequest(session, msg, pending);
+        void this.answerServerRequest(session, msg, pending ?? this.attribute(msg));
         return undefined;
     }
+  }
+
+  /**
+   * A server->client request that arrived outside any call's response stream (the standalone GET stream): it belongs to
+   * the one call in flight on this upstream, if there is exactly one. With several, it cannot be attributed: it is
+   * refused (never delivered to another caller), and each candidate call's audit trail says so.
+   */
+  private attribute(req: { method: string; params?: Record<string, unknown> }): Pending | undefined {
+    if (!RELAYED.has(req.method) || this.calls.size === 0) return undefined;
+    if (this.calls.size === 1) return [...this.calls][0];
+    this.opts.log.warn('upstream request outside a call stream refused: several calls in flight', { upstream: this.config.name, method: req.method.slice(0, 100), calls: this.calls.size });
+    for (const p of this.calls) p.scope.unattributed?.(req);
+    return undefined;
   }
 
   /** A server->client request: relayed to the caller when it is sampling or elicitation during a call, answered here otherwise. */

@@ -1,9 +1,23 @@
 /** Tool-level access control in Cedar. Owned by runtime/src/stages/access-control (see docs/ACCESS-CONTROL.md). */
 import { z } from 'zod';
 
-/** The Cedar actions (schema/mcp.cedarschema). `detokenize`: may the caller see detokenized values in results. */
-export const ACCESS_ACTIONS = ['tools/call', 'resources/read', 'prompts/get', 'detokenize'] as const;
+/**
+ * The Cedar actions (schema/mcp.cedarschema). `detokenize`: may the caller see detokenized values in results.
+ * `input/*`: may the call's upstream ask the caller for input of that kind (docs/INPUT-REQUESTS.md).
+ */
+export const ACCESS_ACTIONS = [
+  'tools/call',
+  'resources/read',
+  'prompts/get',
+  'detokenize',
+  'input/elicitation-form',
+  'input/elicitation-url',
+  'input/sampling',
+  'input/roots',
+] as const;
 export type AccessAction = (typeof ACCESS_ACTIONS)[number];
+/** What a rule without `actions` covers: the calls and detokenize, never an input request (those are named). */
+export const CALL_ACTIONS: readonly AccessAction[] = ['tools/call', 'resources/read', 'prompts/get', 'detokenize'];
 
 const nonEmptyStrings = (what: string) =>
   z.array(z.string().min(1)).min(1, `must not be empty: list at least one ${what}, or omit the field to match any`);
@@ -13,7 +27,11 @@ const ruleSchema = z
     /** Stable id; the Cedar policy id becomes `<rule set name>.<id>` (default: the rule's index). */
     id: z.string().regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only').optional(),
     effect: z.enum(['permit', 'forbid']),
-    /** Actions: tools/call, resources/read, prompts/get, detokenize. @default all (tools/call and detokenize when `annotations` is set) */
+    /**
+     * Actions: tools/call, resources/read, prompts/get, detokenize, input/elicitation-form, input/elicitation-url,
+     * input/sampling, input/roots. @default the call actions and detokenize (tools/call and detokenize when
+     * `annotations` is set); input requests are covered only when named
+     */
     actions: z.array(z.enum(ACCESS_ACTIONS)).min(1).optional(),
     /** Caller conditions (any of each list; lists combine with AND). Omitted = anyone. */
     groups: nonEmptyStrings('group').optional(),

@@ -100,5 +100,26 @@ namespace McpProxy {
     resource: [Tool, Resource, Prompt],
     context: CallContext,
   };
+
+  // An input request an upstream makes while serving the caller's call (docs/INPUT-REQUESTS.md). The resource is the
+  // call's target (so: resource in McpProxy::Upstream::"reports" names the asking upstream); arguments are the call's.
+  //   kind: "elicitation-form" | "elicitation-url" | "sampling" | "roots"; urlHost: a URL elicitation's host, lower-cased.
+  type InputRequest = {
+    kind: String,
+    urlHost?: String,
+  };
+
+  type InputContext = {
+    arguments: Arguments,
+    input: InputRequest,
+  };
+
+  // May the call's upstream ask this caller for input of this kind? Deny by default; typed rules cover these actions
+  // only when they name them.
+  action "input/elicitation-form", "input/elicitation-url", "input/sampling", "input/roots" appliesTo {
+    principal: [Caller],
+    resource: [Tool, Resource, Prompt],
+    context: InputContext,
+  };
 }
 `;

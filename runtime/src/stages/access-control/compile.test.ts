@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { ConfigError } from '../../config/load';
 import { accessControlSchema } from '../../config/sections/access-control';
+import { ACCESS_ACTIONS } from '../../config/sections/access-control';
 import { CEDAR_SCHEMA, cedarString, compileAccessControl } from './index';
 
 const acl = (doc: unknown) => accessControlSchema.parse(doc);
@@ -23,11 +24,11 @@ describe('Cedar schema', () => {
     expect(CEDAR_SCHEMA).toBe(file);
   });
 
-  it('parses, and declares the four actions', () => {
+  it('parses, and declares the call, detokenize and input-request actions', () => {
     expect(cedar.checkParseSchema(CEDAR_SCHEMA)).toEqual({ type: 'success' });
     const json = cedar.schemaToJson(CEDAR_SCHEMA);
     expect(json.type).toBe('success');
-    if (json.type === 'success') expect(Object.keys(json.json.McpProxy.actions).sort()).toEqual(['detokenize', 'prompts/get', 'resources/read', 'tools/call']);
+    if (json.type === 'success') expect(Object.keys(json.json.McpProxy.actions).sort()).toEqual([...ACCESS_ACTIONS].sort());
   });
 });
 
@@ -61,7 +62,7 @@ describe('typed rules compile to readable Cedar', () => {
       'several groups, scopes, clients, subjects, upstreams and names',
       { effect: 'permit', groups: ['a', 'b'], scopes: ['s'], clientIds: ['c1', 'c2'], subjects: ['u1'], upstreams: ['x', 'y'], tools: ['exact', 'pre*'] },
       [
-        '  action,',
+        '  action in [McpProxy::Action::"tools/call", McpProxy::Action::"resources/read", McpProxy::Action::"prompts/get", McpProxy::Action::"detokenize"],',
         'when { principal.groups.containsAny(["a", "b"]) }',
         'when { principal.scopes.contains("s") }',
         'when { principal has clientId && ["c1", "c2"].contains(principal.clientId) }',

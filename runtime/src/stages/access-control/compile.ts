@@ -6,7 +6,7 @@
 import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { cedarWasm } from './cedar-wasm';
 import { ConfigError } from '../../config/load';
-import type { AccessAction, AccessControlConfig, AccessRule, AccessRuleSet } from '../../config/sections/access-control';
+import { CALL_ACTIONS, type AccessAction, type AccessControlConfig, type AccessRule, type AccessRuleSet } from '../../config/sections/access-control';
 import type { TargetKind } from '../../pipeline/context';
 import { CEDAR_NAMESPACE, CEDAR_SCHEMA } from './cedar-schema';
 import { callerIdProblems } from './principal-id';
@@ -139,7 +139,8 @@ function nameMatches(globs: readonly string[], lit: Literal): string {
 function ruleProblems(rule: AccessRule): string[] {
   const problems: string[] = [];
   if (rule.annotations) {
-    const wrong = (rule.actions ?? []).filter((a) => !TOOL_ACTIONS.includes(a));
+    // Input requests made during a tool's call may be matched on the tool's annotations too.
+    const wrong = (rule.actions ?? []).filter((a) => !TOOL_ACTIONS.includes(a) && !a.startsWith('input/'));
     if (wrong.length > 0) {
       problems.push(`annotations: only tools have annotations, but actions include ${wrong.join(', ')}; remove those actions or put them in a separate rule without annotations`);
     }
@@ -149,10 +150,8 @@ function ruleProblems(rule: AccessRule): string[] {
 }
 
 function renderRule(id: string, rule: AccessRule, lit: Literal): string {
-  const actions = rule.actions ?? (rule.annotations ? [...TOOL_ACTIONS] : undefined);
-  let actionScope = 'action';
-  if (actions && actions.length === 1) actionScope = `action == ${actionUid(actions[0])}`;
-  else if (actions) actionScope = `action in [${[...new Set(actions)].map(actionUid).join(', ')}]`;
+  const actions = rule.actions ?? (rule.annotations ? TOOL_ACTIONS : CALL_ACTIONS);
+  const actionScope = actions.length === 1 ? `action == ${actionUid(actions[0])}` : `action in [${[...new Set(actions)].map(actionUid).join(', ')}]`;
 
   let resourceScope = 'resource';
   if (rule.annotations) resourceScope += ` is ${NS}::Tool`;
@@ -221,9 +220,9 @@ function scopeOfJson(json: cedar.PolicyJson): PolicyScope {
 
 /** The scope of a typed rule: its actions, upstreams, name globs, and tools only when it reads annotations. */
 function scopeOfRule(rule: AccessRule): PolicyScope {
-  const actions = rule.actions ?? (rule.annotations ? TOOL_ACTIONS : undefined);
+  const actions = rule.actions ?? (rule.annotations ? TOOL_ACTIONS : CALL_ACTIONS);
   return {
-    actions: actions && new Set(actions),
+    actions: new Set(actions),
     kinds: rule.annotations ? new Set<TargetKind>(['tool']) : undefined,
     upstreams: rule.upstreams && new Set(rule.upstreams),
     names: rule.tools && !rule.tools.includes('*') ? rule.tools : undefined,

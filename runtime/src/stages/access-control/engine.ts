@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import type * as cedar from '@cedar-policy/cedar-wasm/nodejs';
 import { cedarWasm } from './cedar-wasm';
 import type { Context, EntityJson, EntityUidJson } from '@cedar-policy/cedar-wasm/nodejs';
-import type { AccessAction } from '../../config/sections/access-control';
+import { ACCESS_ACTIONS, type AccessAction } from '../../config/sections/access-control';
 import type { CatalogEntry } from '../../pipeline/context';
 import { globMatches, type CompiledPolicy, type PolicyScope } from './compile';
 
@@ -130,7 +130,7 @@ function inScope(scope: PolicyScope, action: AccessAction, entry: CatalogEntry):
 }
 
 const namesTargets = (s: PolicyScope) => s.kinds !== undefined || s.upstreams !== undefined || s.names !== undefined;
-const ACTIONS: readonly AccessAction[] = ['tools/call', 'resources/read', 'prompts/get', 'detokenize'];
+const ACTIONS: readonly AccessAction[] = ACCESS_ACTIONS;
 
 /** Policies that apply to any target of an action are evaluated with each target's own policies up to this many. */
 const INLINE_GENERIC_MAX = 64;

@@ -17,6 +17,7 @@ import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { CatalogEntry, PolicyDecision, RequestContext, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError, targetNotFound } from '../../pipeline/errors';
+import { INPUT_ACTION, type InputDecision, type InputRequestEvent } from '../../pipeline/input-request';
 import { PROXY_VERSION } from '../../version';
 import { CEDAR_SCHEMA } from './cedar-schema';
 import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
@@ -122,6 +123,8 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
         ctx.decision = { effect: 'allow', policyIds: [], dryRunDenials: [], durationMs: 0 };
         ctx.detokenizeAllowed = true;
       },
+      // Pass-through: input requests are limited only by what the caller declared (checked by the server).
+      onInputRequest: () => ({ effect: 'allow', policyIds: [] }),
     };
   }
 
@@ -251,6 +254,37 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
         if (byCaller.size >= MAX_CALLERS_PER_ENTRY) byCaller.clear();
         byCaller.set(callerKey, { policyIds: decision.policyIds, dryRunDenials, detokenizeAllowed: ctx.detokenizeAllowed });
       }
+    },
+
+    /**
+     * May the call's upstream ask this caller for input of this kind? Cedar, action `input/<kind>`, resource the call's
+     * target, context the call's arguments and the request's kind (and URL host). Deny by default; an error is a deny.
+     * Dry-run rule sets are not evaluated for input requests (an input request is decided by the enforced set only).
+     */
+    onInputRequest(ctx: RequestContext, event: InputRequestEvent): InputDecision {
+      const principal = ctx.principal;
+      if (!principal) return { effect: 'deny', policyIds: [], reason: 'policy' };
+      const action = INPUT_ACTION[event.kind];
+      const caller = callerOf(principal).entity;
+      const target = targetEntity(event.target);
+      let args;
+      try {
+        args = argumentsEntity(ctx.arguments);
+      } catch {
+        return { effect: 'deny', policyIds: [], reason: 'policy' };
+      }
+      const input: Record<string, string> = { kind: event.kind };
+      if (event.urlHost !== undefined) input.urlHost = event.urlHost;
+      const req: CedarRequest = {
+        principal: caller.uid,
+        action: actionUid(action),
+        resource: target.uid,
+        context: { arguments: { __entity: ARGUMENTS_UID }, input },
+        entities: [caller, target, args],
+      };
+      const d = enforced.evaluate(req, action, event.target);
+      logErrors('policy evaluation error (input request; a failing forbid denies)', ctx.requestId, event.target, d.errored, d.failure);
+      return d.allow ? { effect: 'allow', policyIds: d.policyIds } : { effect: 'deny', policyIds: d.policyIds, reason: 'policy' };
     },
 
     filterList(ctx: RequestContext, entries: readonly CatalogEntry[]): readonly CatalogEntry[] {

@@ -90,9 +90,19 @@ describe('createAuditor (stdout sink)', () => {
     auditor.complete(requestContext({ principal: undefined, target: undefined }), { status: 'denied', errorCode: ErrorCode.Unauthenticated, errorClass: 'unauthenticated' });
     const resource = requestContext({ target: { kind: 'resource', upstream: 'docs', name: 'file:///a.txt', exposedName: 'docs://a.txt', definition: {} } });
     auditor.complete(resource, { status: 'error', errorCode: ErrorCode.UpstreamTimeout, errorClass: 'upstream_timeout' });
+    // Input rounds: a URL elicitation refused by policy (its host scrubbed), a sampling request answered.
+    const urlEvent = { kind: 'elicitation-url' as const, method: 'elicitation/create', target: TOOL, content: { url: 'https://x.example/' }, urlHost: 'maria@example.com.evil.example' };
+    auditor.inputRound!(ctx, { event: urlEvent, decision: { effect: 'deny', policyIds: [], reason: 'policy' }, delivery: 'refused', status: 'declined' });
+    const sampling = { kind: 'sampling' as const, method: 'sampling/createMessage', target: TOOL, content: { messages: [] } };
+    auditor.inputRound!(ctx, { event: sampling, decision: { effect: 'allow', policyIds: ['p2'] }, delivery: 'relayed', status: 'answered', request: { messages: [] }, answer: { role: 'assistant' } });
     await auditor.close();
     const recs = auditRecords(lines);
-    expect(new Set(recs.map((r) => r.type))).toEqual(new Set(['audit_start', 'decision', 'outcome', 'audit_stop']));
+    expect(new Set(recs.map((r) => r.type))).toEqual(new Set(['audit_start', 'decision', 'outcome', 'input_request', 'audit_stop']));
+    const inputs = recs.filter((r) => r.type === 'input_request');
+    expect(inputs[0]).toMatchObject({ requestId: ctx.requestId, input: { kind: 'elicitation-url', delivery: 'refused', status: 'declined' }, decision: { effect: 'deny', reason: 'policy' } });
+    expect(JSON.stringify(inputs[0])).not.toContain('maria@example.com');
+    expect(inputs[1]).toMatchObject({ input: { kind: 'sampling', status: 'answered' }, digests: { request: expect.stringMatching(/^[0-9a-f]{64}$/), answer: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(verifyAuditLog(lines).ok).toBe(true);
     for (const r of recs) {
       const ok = validate(r);
       expect({ type: r.type, errors: ok ? null : validate.errors }).toEqual({ type: r.type, errors: null });

@@ -7,11 +7,11 @@ import { hostname } from 'node:os';
 import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
-import type { Auditor, Outcome, RequestContext } from '../../pipeline/context';
+import type { Auditor, InputRound, Outcome, RequestContext } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
 import { PROXY_VERSION } from '../../version';
 import { AuditMetrics } from './metrics';
-import { RecordBuilder } from './record';
+import { inputRecord, RecordBuilder } from './record';
 import type { RefusalReason } from './refusals';
 import { noneSink, stdoutSink } from './sinks/stdout';
 import type { AuditSink } from './sinks/types';
@@ -239,6 +239,14 @@ async function startAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps, parts:
         deps.log.error('audit record could not be built', { requestId: ctx.requestId, error: (err as Error)?.name ?? 'Error' });
       } finally {
         reserved.delete(ctx);
+      }
+    },
+
+    inputRound(ctx: RequestContext, round: InputRound): void {
+      try {
+        if (recording) trail.append(inputRecord(builder, ctx, round));
+      } catch (err) {
+        deps.log.error('audit record could not be built', { requestId: ctx.requestId, error: (err as Error)?.name ?? 'Error' });
       }
     },
 

@@ -4,7 +4,7 @@
  * arguments or raw results. Contents appear only when configured, and only after the redaction scrubber.
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { CatalogEntry, Outcome, Principal, RequestContext, StageAction } from '../../pipeline/context';
+import type { CatalogEntry, InputRound, Outcome, Principal, RequestContext, StageAction } from '../../pipeline/context';
 import { canonicalJson } from './chain';
 
 export const AUDIT_SCHEMA_VERSION = 1 as const;
@@ -225,6 +225,22 @@ export class RecordBuilder {
     };
   }
 
+  /** The members that name a request (for records about it: input rounds). */
+  requestFields(ctx: RequestContext): Pick<RequestFields, 'requestId' | 'rpc' | 'caller' | 'target'> {
+    const { requestId, rpc, caller, target } = this.common(ctx);
+    return { requestId, rpc, caller, target };
+  }
+
+  /** Salted digest of a value's canonical JSON and its size (nothing for undefined). */
+  digestOf(value: unknown): { digest?: string; bytes?: number } {
+    return this.digest(value);
+  }
+
+  /** A string from outside the proxy, scrubbed and capped. */
+  scrubbedText(s: string): string {
+    return this.scrubbed(s);
+  }
+
   /** The record written by `beforeForward`: the call was allowed and is about to be forwarded. */
   decision(ctx: RequestContext, now: number): RecordBody {
     const args = this.argumentsDigest(ctx);
@@ -262,6 +278,39 @@ export class RecordBuilder {
       },
     };
   }
+}
+
+/**
+ * The record of one input round (`input_request`): the call's request id, caller and target, the input request's kind
+ * and how it was decided and delivered, digests of the request as the caller got it and of the answer as the upstream
+ * got it. The URL host of a URL elicitation is upstream-chosen text: it passes the scrubber.
+ */
+export function inputRecord(builder: RecordBuilder, ctx: RequestContext, round: InputRound): RecordBody {
+  const { requestId, rpc, caller, target } = builder.requestFields(ctx);
+  const req = builder.digestOf(round.request);
+  const ans = builder.digestOf(round.answer);
+  const d = round.decision;
+  return {
+    type: 'input_request',
+    requestId,
+    rpc,
+    ...(caller ? { caller } : {}),
+    target,
+    input: {
+      kind: round.event.kind,
+      method: cap(round.event.method),
+      ...(round.event.urlHost !== undefined ? { urlHost: builder.scrubbedText(round.event.urlHost) } : {}),
+      delivery: round.delivery,
+      status: round.status,
+    },
+    decision: { effect: d.effect, policyIds: capList(d.policyIds.map(cap)).items, ...(d.reason ? { reason: d.reason } : {}) },
+    digests: {
+      alg: 'hmac-sha256',
+      keyId: builder.keyId,
+      ...(req.digest ? { request: req.digest, requestBytes: req.bytes } : {}),
+      ...(ans.digest ? { answer: ans.digest, answerBytes: ans.bytes } : {}),
+    },
+  };
 }
 
 /** Milliseconds rounded to microseconds, never negative. */

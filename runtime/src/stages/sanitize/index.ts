@@ -181,5 +181,8 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
     if (ctx.meta) ctx.meta = inspect(ctx, ctx.meta, undefined);
   };
 
-  return { name: 'sanitize', onRequest };
+  /** The caller's answer to an input request: checked like arguments (no schema), before it reaches the upstream. */
+  const onInputAnswer = (ctx: RequestContext, _event: unknown, answer: Record<string, unknown>): Record<string, unknown> => inspect(ctx, answer, undefined);
+
+  return { name: 'sanitize', onRequest, onInputAnswer };
 }

@@ -5,10 +5,12 @@
  * it (`detokenizeResults`) and access control set `ctx.detokenizeAllowed` for this caller. A token that fails
  * authentication is left as it is and counted. Records names and counts in ctx.actions, never values.
  */
+import { hkdfSync } from 'node:crypto';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { JsonResult, RequestContext, Stage } from '../../pipeline/context';
+import type { InputRequestEvent } from '../../pipeline/input-request';
 import { SpanEngine, mapJsonStrings, replaceSpans, selectDetectors } from '../redact';
 import { PATH_TOKEN_TYPE, WHOLE_TOKEN, authenticTokenSpans, scanTokens, type OpenToken, type TokenSpans } from './format';
 import { loadTokenizationKey } from './key';
@@ -30,6 +32,8 @@ export interface TokenizeStageOptions {
 
 /** The tokenization stage; `tokenSpans` (when enabled) finds the proxy's own tokens, for the redaction stage. */
 export interface TokenizeStage extends Stage {
+  /** The key for the sealed MRTR requestState, derived from the tokenization key (HKDF-SHA256, its own label). */
+  readonly stateKey?: Buffer;
   readonly tokenSpans?: TokenSpans;
 }
 
@@ -39,6 +43,9 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
   const engine = new SpanEngine(selectDetectors(cfg.detectors, [], 'tokenize'));
   const paths = parseArgumentPaths(cfg.argumentPaths);
   const key = await loadTokenizationKey(cfg.key, opts);
+  // A separate key for the proxy's sealed MRTR requestState (server/state-seal.ts), derived so that every instance with
+  // this tokenization key opens the others' envelopes; it never encrypts a token.
+  const stateKey = Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), 'mcp-governance-proxy/requestState/v1', 32));
   const cipher = new TokenCipher(key);
   key.fill(0);
   const open: OpenToken = (type, payload) => cipher.decrypt(type, payload);
@@ -113,5 +120,18 @@ export async function createTokenizeStage(cfg: TokenizeConfig, log: Logger, opts
     return allowed ? value : result;
   };
 
-  return { name: 'tokenize', onRequest, onResult, tokenSpans: authenticTokenSpans(open) };
+  /**
+   * The caller's answer to an input request, on its way to the upstream: an elicitation's `content` (the values the
+   * user typed, like tool arguments) and a sampling answer's `content` pass the detectors. Roots are left as they are
+   * (URIs the upstream must be able to use).
+   */
+  const onInputAnswer = (ctx: RequestContext, event: InputRequestEvent, answer: JsonResult): JsonResult => {
+    if (!engine.detectors.length || event.kind === 'roots' || answer.content === undefined) return answer;
+    const counts = new Map<string, number>();
+    const content = mapJsonStrings(answer.content, (s) => tokenizeText(s, counts));
+    for (const [type, count] of counts) ctx.actions.push({ stage: 'tokenize', action: `tokenize.${type}`, count });
+    return counts.size ? { ...answer, content } : answer;
+  };
+
+  return { name: 'tokenize', onRequest, onResult, onInputAnswer, tokenSpans: authenticTokenSpans(open), stateKey };
 }
