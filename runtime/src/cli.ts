@@ -6,11 +6,16 @@
  * The digest is that of the document as written (see configDigest), the same the proxy logs when ready.
  * `policiesChecked` is the stamp that, set as MCP_PROXY_CONFIG_CHECKED, lets start-up skip the Cedar schema validation
  * done here (see policiesCheckedStamp).
+ * `check --policy-tests <file>` (a JSON array, see policy-tests.ts) also evaluates the policy tests against the
+ * enforced policies: `policyTests` lists every result, and a failed test makes the answer `{"ok":false}` (exit 1)
+ * with one error per failure, naming the test, the decision and the deciding policies.
  */
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger } from './log';
+import * as fs from 'node:fs';
 import { compileAccessControl, policiesCheckedStamp } from './stages/access-control';
+import { describeFailure, policyTestsSchema, runPolicyTests, type PolicyTestResult } from './stages/access-control/policy-tests';
 import { createRedactor } from './stages/redact';
 import { createSanitizeStage } from './stages/sanitize';
 
@@ -70,4 +75,30 @@ export function runCheck(opts: { argv: readonly string[]; env: NodeJS.ProcessEnv
       accessControl: { enabled: config.accessControl.enabled, ruleSets },
     },
   };
+}
+
+/** `check`, plus the policy tests named by `--policy-tests <file>` when the configuration is valid. */
+export async function runCheckWithTests(opts: { argv: readonly string[]; env: NodeJS.ProcessEnv; defaultFile?: string }): Promise<CheckOutcome> {
+  const outcome = runCheck(opts);
+  const idx = opts.argv.indexOf('--policy-tests');
+  if (idx < 0 || outcome.exitCode !== 0) return outcome;
+  const file = opts.argv[idx + 1];
+  let results: PolicyTestResult[];
+  try {
+    if (!file) throw new Error('--policy-tests needs a file');
+    const parsed = policyTestsSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
+    if (!parsed.success) {
+      return { exitCode: 1, output: { ok: false, errors: parsed.error.issues.map((i) => `policyTests[${i.path.join('.')}]: ${i.message}`) } };
+    }
+    const config = resolveConfig(readConfigDocument({ argv: opts.argv, env: opts.env, defaultFile: opts.defaultFile }), opts.env);
+    const upstreams = new Set(config.upstreams.map((u) => u.name));
+    const unknown = parsed.data.flatMap((t, i) => (t.upstreams ?? []).filter((u) => !upstreams.has(u)).map((u) => `policyTests[${i}].upstreams: "${u}" names no configured upstream`));
+    if (unknown.length > 0) return { exitCode: 1, output: { ok: false, errors: unknown } };
+    results = await runPolicyTests(config, config.accessControl, parsed.data);
+  } catch (err) {
+    return { exitCode: 1, output: { ok: false, errors: [`policyTests: ${(err as Error).message}`] } };
+  }
+  const failures = results.filter((r) => !r.passed).map(describeFailure);
+  if (failures.length > 0) return { exitCode: 1, output: { ok: false, errors: failures, policyTests: results } };
+  return { exitCode: 0, output: { ...outcome.output, policyTests: results } };
 }

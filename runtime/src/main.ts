@@ -7,7 +7,7 @@
 import './v8-flags';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCommand, runCheck } from './cli';
+import { parseCommand, runCheckWithTests } from './cli';
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger, setting } from './log';
@@ -145,9 +145,15 @@ function main(): void {
   const argv = process.argv.slice(2);
   const cmd = parseCommand(argv);
   if (cmd.kind === 'check') {
-    const outcome = runCheck({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() });
-    process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
-    process.exitCode = outcome.exitCode;
+    runCheckWithTests({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() })
+      .then((outcome) => {
+        process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
+        process.exitCode = outcome.exitCode;
+      })
+      .catch((err) => {
+        process.stdout.write(`${JSON.stringify({ ok: false, errors: [`(check): ${(err as Error).message}`] })}\n`);
+        process.exitCode = 1;
+      });
     return;
   }
   serve().catch((err) => {
