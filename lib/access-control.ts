@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { LIMITS, type AccessActionValue, type AccessControlConfig, type AccessRuleConfig } from './config/contract';
 import type { Problems } from './errors';
+import type { PolicyTest } from './policy-test';
 
 /** What a caller does to a target. */
 export enum AccessAction {
@@ -208,6 +209,13 @@ export interface AccessControlOptions {
    * `cdk-mcp-governance-proxy:contradictoryRules`, `cdk-mcp-governance-proxy:detokenizeWithoutTokenization`)
    */
   readonly strictRuleChecks?: boolean;
+  /**
+   * Expectations about the enforced policies (`PolicyTest.allow(...)`, `PolicyTest.deny(...)`), evaluated at synth by
+   * the runtime's own `check` exactly as the proxy decides. A test that does not hold fails the synth, naming the
+   * test, the decision and the deciding policies; the compliance report lists every test with its result.
+   * @default - no policy tests
+   */
+  readonly tests?: PolicyTest[];
 }
 
 /** Renders the accessControl section. */

@@ -20,7 +20,8 @@ import { InboundAuth, type InboundAuthBinding } from './inbound-auth';
 import { ImportedMcpGovernanceProxy, McpGovernanceProxyBase, type IMcpGovernanceProxy, type McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
-import { runCheck, type CheckResult } from './private/check';
+import { policyTestProblems, runCheck, type CheckResult } from './private/check';
+import { renderPolicyTests, type PolicyTestConfig } from './policy-test';
 import { writeComplianceReport } from './private/compliance';
 import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } from './private/compliance-parts';
 import { verificationSteps } from './private/verification';
@@ -113,6 +114,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
   /** The code zip or container image asset (its hash names the code in the audit trail and the report). */
   private codeAsset?: { readonly assetHash: string };
   private readonly auditLogGroupLiteral?: string;
+  private readonly policyTests: PolicyTestConfig[];
 
   constructor(scope: Construct, id: string, props: McpGovernanceProxyProps) {
     super(scope, id);
@@ -160,6 +162,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     if (!accessControl.enabled) {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:accessControlOff', 'Access control is off: every authenticated caller may call every tool of every upstream. Set accessControl.ruleSets to deny by default.');
     }
+    this.policyTests = renderPolicyTests(props.accessControl?.tests, { upstreamNames: names, iam: this.inbound.identity.mode === 'iam' }, problems);
     const sanitize = renderSanitize(props.sanitization, problems);
     const pinning = renderToolPinning(props.toolPinning, names, problems);
     const redact = renderRedact(props.redaction, problems);
@@ -346,7 +349,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
    */
   private synthCheck(): CheckResult {
     const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
-    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env);
+    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env, this.policyTests);
     return this.checkResult;
   }
 
@@ -356,6 +359,8 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       return [`runtime bundle not found (no ${BUNDLE_ENTRY} in ${this.bundleDir}): run "npm run build:runtime" (it builds assets/runtime/index.js), or set runtimeBundleDirectory.`];
     }
     const result = this.synthCheck();
+    const failedTests = policyTestProblems(result);
+    if (failedTests.length > 0) return failedTests;
     if (!result.ok) {
       const deployPaths = new Set(this.deployValues.map((d) => d.path));
       if (result.errors.some((e) => deployPaths.has(e.split(':')[0]))) {
@@ -377,6 +382,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
         codeAssetHash,
         audit: { ...this.complianceBase.audit, alarms: this.alarms.map((a) => alarmSummary(stack, a)) },
         removalPolicies: removalPolicies(this),
+        ...(result.policyTests ? { policyTests: result.policyTests.map((r, i) => ({ ...this.policyTests[i], result: r })) } : {}),
         verification: verificationSteps({
           assemblyDir: path.relative(process.cwd(), stage.outdir) || '.',
           stackName: stack.stackName,

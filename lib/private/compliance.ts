@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRuleConfig, ProxyConfigDocument } from '../config/contract';
+import type { PolicyTestConfig } from '../policy-test';
+import type { PolicyTestResult } from './check';
 
 /** One step of "How to verify the running runtime". */
 export interface VerificationStep {
@@ -61,6 +63,8 @@ export interface ComplianceModel {
   /** Values CloudFormation supplies at deploy time (environment variables the configuration refers to). */
   readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly value: string; readonly standIn: string }[];
   readonly verification: VerificationStep[];
+  /** The policy tests (`accessControl.tests`), each with its result (absent when there are none). */
+  readonly policyTests?: (PolicyTestConfig & { readonly result: PolicyTestResult })[];
   /** Tool pinning (absent when off): the mode and every pinned entry with its digest. */
   readonly pinning?: { readonly mode: string; readonly pinned: { readonly upstream: string; readonly list: string; readonly name: string; readonly digest: string }[] };
 }
@@ -134,6 +138,7 @@ export function renderMarkdown(m: ComplianceModel): string {
       p('```');
     }
   }
+  if (m.policyTests) renderPolicyTests(p, m.policyTests);
   p();
   p('## Data protection');
   p();
@@ -197,6 +202,23 @@ export function renderMarkdown(m: ComplianceModel): string {
   });
   p();
   return lines.join('\n');
+}
+
+function renderPolicyTests(p: (s?: string) => void, tests: NonNullable<ComplianceModel['policyTests']>): void {
+  p();
+  p('### Policy tests');
+  p();
+  p('Checked at synth by the runtime\'s own `check` against the enforced policies (a failing test fails the synth).');
+  p();
+  p('| Test | Expected | Caller | Action | Target | Upstreams | Result | Deciding policies |');
+  p('|---|---|---|---|---|---|---|---|');
+  for (const t of tests) {
+    const c = t.principal;
+    const caller = c.kind === 'anonymous' ? 'anonymous' : [c.sub && `sub ${code(c.sub)}`, c.clientId && `client ${code(c.clientId)}`, c.groups?.length && `groups ${c.groups.map(code).join(', ')}`, c.scopes?.length && `scopes ${c.scopes.map(code).join(', ')}`].filter(Boolean).join('; ');
+    const r = t.result;
+    const outcome = `${r.passed ? 'passed' : '**failed**'}: ${r.decision} (${r.evaluated} target${r.evaluated === 1 ? '' : 's'} evaluated)`;
+    p(`| ${esc(t.name)} | ${t.expect} | ${caller} | ${t.action} | ${code(t.target)} | ${list(t.upstreams, 'all')} | ${outcome} | ${list(r.policyIds, r.decision === 'deny' ? 'none (deny by default)' : 'none (access control off)')} |`);
+  }
 }
 
 function callers(r: AccessRuleConfig): string {
