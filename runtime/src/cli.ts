@@ -15,14 +15,36 @@ import type { ProxyConfig } from './config/schema';
 import { createLogger } from './log';
 import * as fs from 'node:fs';
 import { compileAccessControl, policiesCheckedStamp } from './stages/access-control';
+import { compileShadow } from './stages/access-control/shadow';
+import { renderShadowSummary, summarizeShadow } from './stages/access-control/shadow-report';
 import { describeFailure, policyTestsSchema, runPolicyTests, type PolicyTestResult } from './stages/access-control/policy-tests';
 import { createRedactor } from './stages/redact';
 import { createSanitizeStage } from './stages/sanitize';
 
-export type Command = { readonly kind: 'serve' } | { readonly kind: 'check' };
+export type Command = { readonly kind: 'serve' } | { readonly kind: 'check' } | { readonly kind: 'shadow-report' };
 
 export function parseCommand(argv: readonly string[]): Command {
-  return argv[0] === 'check' ? { kind: 'check' } : { kind: 'serve' };
+  if (argv[0] === 'check') return { kind: 'check' };
+  if (argv[0] === 'shadow-report') return { kind: 'shadow-report' };
+  return { kind: 'serve' };
+}
+
+/**
+ * `shadow-report <audit export> [--json]`: the shadow policy's disagreements by target and by caller group (see
+ * shadow-report.ts). `-` reads standard input. Exit 1 when the file cannot be read or the chain does not verify.
+ */
+export function runShadowReport(argv: readonly string[], readStdin: () => string): { exitCode: 0 | 1; text: string } {
+  const file = argv.find((a) => !a.startsWith('--'));
+  if (!file) return { exitCode: 1, text: 'usage: index.js shadow-report <audit export file, or - for stdin> [--json]\n' };
+  let input: string;
+  try {
+    input = file === '-' ? readStdin() : fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    return { exitCode: 1, text: `cannot read ${file}: ${(err as Error).message}\n` };
+  }
+  const summary = summarizeShadow(input);
+  const text = argv.includes('--json') ? `${JSON.stringify(summary)}\n` : renderShadowSummary(summary);
+  return { exitCode: summary.chainVerified ? 0 : 1, text };
 }
 
 export interface CheckOutcome {
@@ -44,6 +66,7 @@ function compileOffline(config: ProxyConfig): { problems: string[]; ruleSets: { 
     }
   };
   const compiled = attempt('accessControl', () => compileAccessControl(config.accessControl));
+  attempt('accessControl.shadow', () => compileShadow(config.accessControl));
   attempt('sanitize', () => createSanitizeStage(config.sanitize, silent));
   if (config.redact.enabled) attempt('redact', () => createRedactor(config.redact));
   const ruleSets = (compiled?.ruleSets ?? []).map((r) => ({ name: r.name, dryRun: r.dryRun, policies: r.policyIds.length }));
