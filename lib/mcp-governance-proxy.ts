@@ -283,7 +283,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
 
     // --- Metrics, alarms, dashboard.
     createAuditMetricFilters(this, trail);
-    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit, pinning?.config.mode);
+    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit, pinning?.config.mode, accessControl.shadow !== undefined);
     this.alarms = obs.alarms;
     this.deniedCallsAlarm = obs.deniedCallsAlarm;
     this.upstreamErrorsAlarm = obs.upstreamErrorsAlarm;

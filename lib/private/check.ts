@@ -29,6 +29,8 @@ export interface PolicyTestResult {
   readonly upstream: string;
   readonly target: string;
   readonly evaluated: number;
+  /** With a shadow policy: the same test against the candidate (reported, never failing the synth). */
+  readonly shadow?: { readonly passed: boolean; readonly decision: 'allow' | 'deny'; readonly policyIds: string[]; readonly upstream: string; readonly target: string };
 }
 
 /** Writes the tests where `check` reads them: a content-addressed file under the OS temp dir (not in the code asset). */

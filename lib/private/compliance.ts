@@ -39,6 +39,8 @@ export interface ComplianceModel {
   readonly accessControl: {
     readonly enabled: boolean;
     readonly ruleSets: { readonly name: string; readonly dryRun: boolean; readonly rules: AccessRuleConfig[]; readonly cedar?: string }[];
+    /** The candidate policy evaluated beside the enforced one, never enforced. */
+    readonly shadow?: { readonly enabled: boolean; readonly ruleSets: { readonly name: string; readonly dryRun: boolean; readonly rules: AccessRuleConfig[]; readonly cedar?: string }[] };
   };
   readonly sanitize: ProxyConfigDocument['sanitize'];
   readonly redact: ProxyConfigDocument['redact'];
@@ -120,23 +122,16 @@ export function renderMarkdown(m: ComplianceModel): string {
   } else {
     p('Access control is **on**: a call is denied unless a rule permits it; a matching forbid rule always wins. `tools/list` (and the other lists) show each caller exactly what it may call.');
     p();
-    p('| Rule set | Mode | Rule | Effect | Callers | Actions | Upstreams | Targets | Conditions |');
-    p('|---|---|---|---|---|---|---|---|---|');
-    for (const set of m.accessControl.ruleSets) {
-      const mode = set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
-      set.rules.forEach((r, i) => {
-        p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'all')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
-      });
-      if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
-    }
-    for (const set of m.accessControl.ruleSets.filter((s) => s.cedar)) {
-      p();
-      p(`### Raw Cedar of rule set \`${set.name}\``);
-      p();
-      p('```cedar');
-      p(set.cedar!.trimEnd());
-      p('```');
-    }
+    ruleTable(p, m.accessControl.ruleSets, 'enforced');
+  }
+  const shadow = m.accessControl.shadow;
+  if (shadow) {
+    p();
+    p('### Shadow policy (candidate, not enforced)');
+    p();
+    p(`Evaluated beside the enforced policy on every call and list${shadow.enabled ? '' : ' (the candidate has access control off: it allows everything)'}; every request it would decide differently is audited as a \`shadow_disagreement\` record and counted in the ShadowDisagreements metric. \`node index.js shadow-report <audit export>\` summarizes them.`);
+    p();
+    ruleTable(p, shadow.ruleSets, 'shadow');
   }
   if (m.policyTests) renderPolicyTests(p, m.policyTests);
   p();
@@ -204,6 +199,26 @@ export function renderMarkdown(m: ComplianceModel): string {
   return lines.join('\n');
 }
 
+function ruleTable(p: (s?: string) => void, ruleSets: NonNullable<ComplianceModel['accessControl']['ruleSets']>, kind: 'enforced' | 'shadow'): void {
+  p('| Rule set | Mode | Rule | Effect | Callers | Actions | Upstreams | Targets | Conditions |');
+  p('|---|---|---|---|---|---|---|---|---|');
+  for (const set of ruleSets) {
+    const mode = kind === 'shadow' ? 'shadow (audited, not enforced)' : set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
+    set.rules.forEach((r, i) => {
+      p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'all')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
+    });
+    if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
+  }
+  for (const set of ruleSets.filter((s) => s.cedar)) {
+    p();
+    p(`### Raw Cedar of ${kind === 'shadow' ? 'shadow ' : ''}rule set \`${set.name}\``);
+    p();
+    p('```cedar');
+    p(set.cedar!.trimEnd());
+    p('```');
+  }
+}
+
 function renderPolicyTests(p: (s?: string) => void, tests: NonNullable<ComplianceModel['policyTests']>): void {
   p();
   p('### Policy tests');
@@ -218,6 +233,16 @@ function renderPolicyTests(p: (s?: string) => void, tests: NonNullable<Complianc
     const r = t.result;
     const outcome = `${r.passed ? 'passed' : '**failed**'}: ${r.decision} (${r.evaluated} target${r.evaluated === 1 ? '' : 's'} evaluated)`;
     p(`| ${esc(t.name)} | ${t.expect} | ${caller} | ${t.action} | ${code(t.target)} | ${list(t.upstreams, 'all')} | ${outcome} | ${list(r.policyIds, r.decision === 'deny' ? 'none (deny by default)' : 'none (access control off)')} |`);
+  }
+  const shadowed = tests.filter((t) => t.result.shadow);
+  if (shadowed.length > 0) {
+    p();
+    p('Under the shadow policy (if it were promoted):');
+    p();
+    for (const t of shadowed) {
+      const sh = t.result.shadow!;
+      p(`- ${esc(t.name)}: ${sh.passed ? 'would pass' : `**would fail**: ${sh.decision} for ${code(sh.target)} on \`${sh.upstream}\``} (${list(sh.policyIds, 'no deciding policy')})`);
+    }
   }
 }
 

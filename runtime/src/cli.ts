@@ -118,6 +118,12 @@ export async function runCheckWithTests(opts: { argv: readonly string[]; env: No
     const unknown = parsed.data.flatMap((t, i) => (t.upstreams ?? []).filter((u) => !upstreams.has(u)).map((u) => `policyTests[${i}].upstreams: "${u}" names no configured upstream`));
     if (unknown.length > 0) return { exitCode: 1, output: { ok: false, errors: unknown } };
     results = await runPolicyTests(config, config.accessControl, parsed.data);
+    // With a shadow policy: how each test would fare if the candidate were promoted (reported, never failing).
+    const shadow = config.accessControl.shadow;
+    if (shadow) {
+      const theirs = await runPolicyTests(config, { enabled: shadow.enabled, ruleSets: shadow.ruleSets }, parsed.data);
+      results = results.map((r, i) => ({ ...r, shadow: { passed: theirs[i].passed, decision: theirs[i].decision, policyIds: theirs[i].policyIds, target: theirs[i].target, upstream: theirs[i].upstream } }));
+    }
   } catch (err) {
     return { exitCode: 1, output: { ok: false, errors: [`policyTests: ${(err as Error).message}`] } };
   }

@@ -65,6 +65,8 @@ export interface PolicyTestResult {
   readonly target: string;
   /** How many (upstream, target) pairs were evaluated. */
   readonly evaluated: number;
+  /** With a shadow policy: the same test against the candidate (never fails the check). */
+  readonly shadow?: { readonly passed: boolean; readonly decision: 'allow' | 'deny'; readonly policyIds: readonly string[]; readonly upstream: string; readonly target: string };
 }
 
 const KIND_OF: Readonly<Record<PolicyTestSpec['action'], TargetKind>> = { 'tools/call': 'tool', 'resources/read': 'resource', 'prompts/get': 'prompt' };
