@@ -22,7 +22,8 @@ import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
 import { policyTestProblems, runCheck, type CheckResult } from './private/check';
 import { renderPolicyTests, type PolicyTestConfig } from './policy-test';
-import { writeComplianceReport } from './private/compliance';
+import { writeComplianceReport, type ComplianceModel } from './private/compliance';
+import { changeSection, previousReportOf, reportBaseOf } from './private/change-report';
 import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } from './private/compliance-parts';
 import { verificationSteps } from './private/verification';
 import { propOf, propOfPath } from './private/config-paths';
@@ -349,7 +350,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
    */
   private synthCheck(): CheckResult {
     const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
-    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env, this.policyTests);
+    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env, this.policyTests, previousReportOf(this)?.model.accessControl);
     return this.checkResult;
   }
 
@@ -371,10 +372,9 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     const stage = Stage.of(this);
     const stack = Stack.of(this);
     if (stage) {
-      const rel = this.node.path.slice(stack.node.path.length).replace(/^\//, '').replace(/[^A-Za-z0-9_-]+/g, '-');
       const codeAssetHash = this.codeAsset?.assetHash ?? 'unknown';
       const policiesChecked = result.policiesChecked ?? 'unchecked';
-      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, {
+      const model: ComplianceModel = {
         ...this.complianceBase,
         generatedAt: new Date().toISOString(),
         configDigest: result.digest!,
@@ -395,8 +395,11 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
           auditLogGroupName: this.auditLogGroupLiteral,
           standIns: this.deployValues.map((d) => ({ variable: d.variable, standIn: d.sample })),
         }),
-      });
+      };
+      const previous = previousReportOf(this);
+      writeComplianceReport(stage.outdir, reportBaseOf(this), previous ? { ...model, changes: changeSection(previous, model, result.accessChanges) } : model);
     }
     return [];
   }
+
 }

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { PolicyTestConfig } from '../policy-test';
+import type { AccessChanges } from './change-report';
 import { BUNDLE_ENTRY } from './staging';
 
 /** What `node <bundle> check --config <file>` answered. */
@@ -17,6 +18,8 @@ export interface CheckResult {
   readonly errors: string[];
   /** The policy tests' results (when tests were given and the configuration is valid), failed ones included. */
   readonly policyTests?: PolicyTestResult[];
+  /** Who gained or lost access since the previous policy (when one was given). */
+  readonly accessChanges?: AccessChanges;
 }
 
 /** One policy test's result, as `check --policy-tests` prints it (runtime/src/stages/access-control/policy-tests.ts). */
@@ -33,10 +36,10 @@ export interface PolicyTestResult {
   readonly shadow?: { readonly passed: boolean; readonly decision: 'allow' | 'deny'; readonly policyIds: string[]; readonly upstream: string; readonly target: string };
 }
 
-/** Writes the tests where `check` reads them: a content-addressed file under the OS temp dir (not in the code asset). */
-function testsFile(tests: readonly PolicyTestConfig[]): string {
-  const text = JSON.stringify(tests);
-  const file = path.join(os.tmpdir(), `mcp-governance-proxy-policy-tests-${createHash('sha256').update(text).digest('hex').slice(0, 32)}.json`);
+/** Writes a JSON input of `check` (tests, a previous policy): a content-addressed file under the OS temp dir (not in the code asset). */
+function tempJson(value: unknown): string {
+  const text = JSON.stringify(value);
+  const file = path.join(os.tmpdir(), `mcp-governance-proxy-check-${createHash('sha256').update(text).digest('hex').slice(0, 32)}.json`);
   if (!fs.existsSync(file)) {
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, text);
@@ -52,7 +55,7 @@ const cache = new Map<string, CheckResult>();
  * (config schema, Cedar policies against the Cedar schema, RE2 patterns). `env` supplies stand-ins for deploy-time
  * values. Results are cached per (bundle, config, env) within the process.
  */
-export function runCheck(stagedDir: string, configFile: string, env: Record<string, string>, tests: readonly PolicyTestConfig[] = []): CheckResult {
+export function runCheck(stagedDir: string, configFile: string, env: Record<string, string>, tests: readonly PolicyTestConfig[] = [], previousAccessControl?: unknown): CheckResult {
   const entry = path.join(stagedDir, BUNDLE_ENTRY);
   const key = createHash('sha256')
     .update(fs.readFileSync(entry))
@@ -62,10 +65,16 @@ export function runCheck(stagedDir: string, configFile: string, env: Record<stri
     .update(JSON.stringify(env))
     .update('\0')
     .update(JSON.stringify(tests))
+    .update('\0')
+    .update(JSON.stringify(previousAccessControl ?? null))
     .digest('hex');
   const hit = cache.get(key);
   if (hit) return hit;
-  const args = [entry, 'check', '--config', configFile, ...(tests.length > 0 ? ['--policy-tests', testsFile(tests)] : [])];
+  const args = [
+    entry, 'check', '--config', configFile,
+    ...(tests.length > 0 ? ['--policy-tests', tempJson(tests)] : []),
+    ...(previousAccessControl !== undefined ? ['--previous-access-control', tempJson(previousAccessControl)] : []),
+  ];
   const res = spawnSync(process.execPath, args, {
     cwd: stagedDir,
     encoding: 'utf8',
@@ -84,11 +93,11 @@ function parse(stdout: string, stderr: string, status: number | null, error: Err
   const line = stdout.trim().split('\n').filter((l) => l.trim().startsWith('{')).pop();
   if (line) {
     try {
-      const out = JSON.parse(line) as { ok?: unknown; digest?: unknown; policiesChecked?: unknown; errors?: unknown; policyTests?: unknown };
+      const out = JSON.parse(line) as { ok?: unknown; digest?: unknown; policiesChecked?: unknown; errors?: unknown; policyTests?: unknown; accessChanges?: AccessChanges };
       const policyTests = Array.isArray(out.policyTests) ? (out.policyTests as PolicyTestResult[]) : undefined;
       if (out.ok === true && typeof out.digest === 'string') {
         const policiesChecked = typeof out.policiesChecked === 'string' ? out.policiesChecked : undefined;
-        return { ok: true, digest: out.digest, policiesChecked, errors: [], ...(policyTests ? { policyTests } : {}) };
+        return { ok: true, digest: out.digest, policiesChecked, errors: [], ...(policyTests ? { policyTests } : {}), ...(out.accessChanges ? { accessChanges: out.accessChanges } : {}) };
       }
       if (out.ok === false) {
         const errors = Array.isArray(out.errors) ? out.errors.map(String) : ['(no details)'];

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import type { AccessRuleConfig, ProxyConfigDocument } from '../config/contract';
 import type { PolicyTestConfig } from '../policy-test';
 import type { PolicyTestResult } from './check';
+import { renderChanges, type ChangeSection } from './change-report';
 
 /** One step of "How to verify the running runtime". */
 export interface VerificationStep {
@@ -67,6 +68,8 @@ export interface ComplianceModel {
   readonly verification: VerificationStep[];
   /** The policy tests (`accessControl.tests`), each with its result (absent when there are none). */
   readonly policyTests?: (PolicyTestConfig & { readonly result: PolicyTestResult })[];
+  /** What changed since the previous report (absent when there was none). */
+  readonly changes?: ChangeSection;
   /** Tool pinning (absent when off): the mode and every pinned entry with its digest. */
   readonly pinning?: { readonly mode: string; readonly pinned: { readonly upstream: string; readonly list: string; readonly name: string; readonly digest: string }[] };
 }
@@ -94,6 +97,7 @@ export function renderMarkdown(m: ComplianceModel): string {
   p(`- Code asset hash: \`${m.codeAssetHash}\` (the template's \`MCP_PROXY_CODE_ASSET_HASH\`; the code is \`${m.codeAssetHash}.zip\`)`);
   p(`- Generated ${m.generatedAt} by cdk-mcp-governance-proxy ${m.libraryVersion}`);
   p();
+  if (m.changes) renderChanges(p, m.changes);
   p('## Who may call the proxy');
   p();
   p(`${m.inboundAuth.description}.`);

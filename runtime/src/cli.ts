@@ -16,6 +16,8 @@ import { createLogger } from './log';
 import * as fs from 'node:fs';
 import { compileAccessControl, policiesCheckedStamp } from './stages/access-control';
 import { compileShadow } from './stages/access-control/shadow';
+import { diffAccess, previousSection } from './stages/access-control/access-diff';
+import { accessControlSchema } from './config/sections/access-control';
 import { renderShadowSummary, summarizeShadow } from './stages/access-control/shadow-report';
 import { describeFailure, policyTestsSchema, runPolicyTests, type PolicyTestResult } from './stages/access-control/policy-tests';
 import { createRedactor } from './stages/redact';
@@ -100,34 +102,51 @@ export function runCheck(opts: { argv: readonly string[]; env: NodeJS.ProcessEnv
   };
 }
 
-/** `check`, plus the policy tests named by `--policy-tests <file>` when the configuration is valid. */
+/**
+ * `check`, plus the policy tests named by `--policy-tests <file>` when the configuration is valid, plus, with
+ * `--previous-access-control <file>` (an accessControl section, e.g. from the previous compliance report), who gained
+ * or lost access (`accessChanges`, see access-diff.ts).
+ */
 export async function runCheckWithTests(opts: { argv: readonly string[]; env: NodeJS.ProcessEnv; defaultFile?: string }): Promise<CheckOutcome> {
   const outcome = runCheck(opts);
-  const idx = opts.argv.indexOf('--policy-tests');
-  if (idx < 0 || outcome.exitCode !== 0) return outcome;
-  const file = opts.argv[idx + 1];
-  let results: PolicyTestResult[];
+  const flag = (name: string) => {
+    const i = opts.argv.indexOf(name);
+    return i < 0 ? undefined : (opts.argv[i + 1] ?? '');
+  };
+  const testsFile = flag('--policy-tests');
+  const previousFile = flag('--previous-access-control');
+  if ((testsFile === undefined && previousFile === undefined) || outcome.exitCode !== 0) return outcome;
+  let results: PolicyTestResult[] = [];
+  let accessChanges: Awaited<ReturnType<typeof diffAccess>> | undefined;
   try {
-    if (!file) throw new Error('--policy-tests needs a file');
-    const parsed = policyTestsSchema.safeParse(JSON.parse(fs.readFileSync(file, 'utf8')));
-    if (!parsed.success) {
-      return { exitCode: 1, output: { ok: false, errors: parsed.error.issues.map((i) => `policyTests[${i.path.join('.')}]: ${i.message}`) } };
+    const tests = testsFile === undefined ? [] : policyTestsSchema.safeParse(JSON.parse(fs.readFileSync(testsFile || '(missing: --policy-tests needs a file)', 'utf8')));
+    if (!Array.isArray(tests) && !tests.success) {
+      return { exitCode: 1, output: { ok: false, errors: tests.error.issues.map((i) => `policyTests[${i.path.join('.')}]: ${i.message}`) } };
     }
+    const specs = Array.isArray(tests) ? tests : tests.data;
     const config = resolveConfig(readConfigDocument({ argv: opts.argv, env: opts.env, defaultFile: opts.defaultFile }), opts.env);
     const upstreams = new Set(config.upstreams.map((u) => u.name));
-    const unknown = parsed.data.flatMap((t, i) => (t.upstreams ?? []).filter((u) => !upstreams.has(u)).map((u) => `policyTests[${i}].upstreams: "${u}" names no configured upstream`));
+    const unknown = specs.flatMap((t, i) => (t.upstreams ?? []).filter((u) => !upstreams.has(u)).map((u) => `policyTests[${i}].upstreams: "${u}" names no configured upstream`));
     if (unknown.length > 0) return { exitCode: 1, output: { ok: false, errors: unknown } };
-    results = await runPolicyTests(config, config.accessControl, parsed.data);
+    results = await runPolicyTests(config, config.accessControl, specs);
     // With a shadow policy: how each test would fare if the candidate were promoted (reported, never failing).
     const shadow = config.accessControl.shadow;
-    if (shadow) {
-      const theirs = await runPolicyTests(config, { enabled: shadow.enabled, ruleSets: shadow.ruleSets }, parsed.data);
+    if (shadow && specs.length > 0) {
+      const theirs = await runPolicyTests(config, { enabled: shadow.enabled, ruleSets: shadow.ruleSets }, specs);
       results = results.map((r, i) => ({ ...r, shadow: { passed: theirs[i].passed, decision: theirs[i].decision, policyIds: theirs[i].policyIds, target: theirs[i].target, upstream: theirs[i].upstream } }));
+    }
+    if (previousFile !== undefined) {
+      const previous = accessControlSchema.safeParse(previousSection(JSON.parse(fs.readFileSync(previousFile || '(missing: --previous-access-control needs a file)', 'utf8'))));
+      // A previous section this bundle cannot read (another contract version) gives no diff rather than a wrong one.
+      if (previous.success) {
+        const { shadow: _omit, ...current } = config.accessControl;
+        accessChanges = await diffAccess(config, previous.data, current, specs);
+      }
     }
   } catch (err) {
     return { exitCode: 1, output: { ok: false, errors: [`policyTests: ${(err as Error).message}`] } };
   }
   const failures = results.filter((r) => !r.passed).map(describeFailure);
   if (failures.length > 0) return { exitCode: 1, output: { ok: false, errors: failures, policyTests: results } };
-  return { exitCode: 0, output: { ...outcome.output, policyTests: results } };
+  return { exitCode: 0, output: { ...outcome.output, ...(testsFile !== undefined ? { policyTests: results } : {}), ...(accessChanges ? { accessChanges } : {}) } };
 }

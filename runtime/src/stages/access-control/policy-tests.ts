@@ -135,21 +135,33 @@ async function decide(stage: Awaited<ReturnType<typeof createAccessControlStage>
   return { effect: ctx.decision?.effect ?? 'deny', policyIds: ctx.decision?.policyIds ?? [] };
 }
 
+/** Every string literal of the compiled policies (names and patterns the policies mention). */
+export function policyLiterals(compiled: ReturnType<typeof compilePolicies>): string[] {
+  return compiled.ruleSets.flatMap((s) => s.policies.flatMap((p) => stringLiterals(p.text)));
+}
+
+/** One evaluated (upstream, target) of a test. */
+export interface WitnessDecision {
+  readonly upstream: string;
+  readonly target: string;
+  readonly effect: 'allow' | 'deny';
+  readonly policyIds: readonly string[];
+}
+
 /**
- * Evaluates `tests` against the access-control section `acl` (the enforced one, or a candidate) of `config`.
- * Throws ConfigError when the policies do not compile (check reports that first).
+ * The decisions of the access-control stage built from `acl` on every (upstream, witness) of each test, in a fixed
+ * order (upstreams, then witnesses). Throws ConfigError when the policies do not compile (check reports that first).
  */
-export async function runPolicyTests(config: Pick<ProxyConfig, 'naming' | 'upstreams'>, acl: ProxyConfig['accessControl'], tests: readonly PolicyTestSpec[]): Promise<PolicyTestResult[]> {
+export async function evaluatePolicyTests(config: Pick<ProxyConfig, 'naming' | 'upstreams'>, acl: ProxyConfig['accessControl'], tests: readonly PolicyTestSpec[]): Promise<WitnessDecision[][]> {
   const silent = createLogger('policy-tests', { write: () => {} });
   const stage = await createAccessControlStage(acl, silent, { detokenize: false });
-  const literals = acl.enabled ? compilePolicies(acl, { validate: false }).ruleSets.flatMap((s) => s.policies.flatMap((p) => stringLiterals(p.text))) : [];
+  const literals = acl.enabled ? policyLiterals(compilePolicies(acl, { validate: false })) : [];
   const naming = new Naming(config);
-  const results: PolicyTestResult[] = [];
+  const out: WitnessDecision[][] = [];
   for (const t of tests) {
-    const principal = principalOf(t.principal);
     const kind = KIND_OF[t.action];
-    let shown: Omit<PolicyTestResult, 'name' | 'expect' | 'evaluated'> | undefined;
-    let evaluated = 0;
+    const principal = principalOf(t.principal);
+    const decisions: WitnessDecision[] = [];
     for (const upstream of t.upstreams ?? config.upstreams.map((u) => u.name)) {
       for (const name of witnesses(t.target, literals)) {
         const entry: CatalogEntry = {
@@ -161,14 +173,22 @@ export async function runPolicyTests(config: Pick<ProxyConfig, 'naming' | 'upstr
           definition: { name },
         };
         const d = await decide(stage, principal, entry, t.arguments ?? {});
-        evaluated++;
-        const passed = d.effect === t.expect;
-        if (!shown || (shown.passed && !passed)) shown = { passed, decision: d.effect, policyIds: [...d.policyIds], upstream, target: name };
+        decisions.push({ upstream, target: name, effect: d.effect, policyIds: [...d.policyIds] });
       }
     }
-    results.push({ name: t.name, expect: t.expect, evaluated, ...shown! });
+    out.push(decisions);
   }
-  return results;
+  return out;
+}
+
+/** Evaluates `tests` against the access-control section `acl` (the enforced one, or a candidate) of `config`. */
+export async function runPolicyTests(config: Pick<ProxyConfig, 'naming' | 'upstreams'>, acl: ProxyConfig['accessControl'], tests: readonly PolicyTestSpec[]): Promise<PolicyTestResult[]> {
+  const all = await evaluatePolicyTests(config, acl, tests);
+  return tests.map((t, i) => {
+    const decisions = all[i];
+    const shown = decisions.find((d) => d.effect !== t.expect) ?? decisions[0];
+    return { name: t.name, expect: t.expect, passed: shown.effect === t.expect, decision: shown.effect, policyIds: shown.policyIds, upstream: shown.upstream, target: shown.target, evaluated: decisions.length };
+  });
 }
 
 /** One line per failed test: the test, the expected and actual decision, the target, and the deciding policies. */
