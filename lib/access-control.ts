@@ -1,6 +1,7 @@
 import { Token } from 'aws-cdk-lib';
 import { LIMITS, type AccessActionValue, type AccessControlConfig, type AccessRuleConfig } from './config/contract';
 import type { Problems } from './errors';
+import type { PolicyTest } from './policy-test';
 
 /** What a caller does to a target. */
 export enum AccessAction {
@@ -198,6 +199,22 @@ export interface AccessRuleSet {
   readonly dryRun?: boolean;
 }
 
+/**
+ * A candidate access-control policy deployed beside the enforced one: evaluated on every call and list, never
+ * enforced. Where it decides differently, the proxy writes a `shadow_disagreement` audit record (caller, target, both
+ * decisions and their deciding policies) and counts it in the ShadowDisagreements metric (on the dashboard);
+ * `node index.js shadow-report <audit export>` summarizes them by target and caller group.
+ */
+export interface ShadowPolicyOptions {
+  /** The candidate's rule sets (validated at synth like the enforced ones; names may repeat the enforced ones). */
+  readonly ruleSets: AccessRuleSet[];
+  /**
+   * The candidate's own on/off: off, it allows everything (as access control does when off).
+   * @default true
+   */
+  readonly enabled?: boolean;
+}
+
 /** Tool-level access control (Cedar). */
 export interface AccessControlOptions {
   /**
@@ -223,15 +240,43 @@ export interface AccessControlOptions {
    * `cdk-mcp-governance-proxy:contradictoryRules`, `cdk-mcp-governance-proxy:detokenizeWithoutTokenization`)
    */
   readonly strictRuleChecks?: boolean;
+  /**
+   * Expectations about the enforced policies (`PolicyTest.allow(...)`, `PolicyTest.deny(...)`), evaluated at synth by
+   * the runtime's own `check` exactly as the proxy decides. A test that does not hold fails the synth, naming the
+   * test, the decision and the deciding policies; the compliance report lists every test with its result.
+   * @default - no policy tests
+   */
+  readonly tests?: PolicyTest[];
+  /**
+   * A candidate policy evaluated beside the enforced one on live traffic, never enforced (see `ShadowPolicyOptions`).
+   * @default - no shadow policy
+   */
+  readonly shadow?: ShadowPolicyOptions;
 }
 
 /** Renders the accessControl section. */
 export function renderAccessControl(options: AccessControlOptions | undefined, upstreamNames: readonly string[], problems: Problems): AccessControlConfig {
   const sets = options?.ruleSets ?? [];
   const enabled = options?.enabled ?? sets.length > 0;
+  const ruleSets = renderRuleSets(sets, 'accessControl.ruleSets', options?.dryRun ?? false, upstreamNames, problems);
+  if (options?.enabled === true && sets.length === 0) {
+    problems.add('accessControl.ruleSets', 'is empty while access control is enabled, so every call would be denied', [], 'Add a rule set, or leave enabled unset.');
+  }
+  const shadow = options?.shadow;
+  if (shadow && shadow.ruleSets.length === 0) {
+    problems.add('accessControl.shadow.ruleSets', 'is empty', [], 'Give the candidate at least one rule set, or omit shadow.');
+  }
+  return {
+    enabled,
+    ruleSets,
+    ...(shadow ? { shadow: { enabled: shadow.enabled ?? true, ruleSets: renderRuleSets(shadow.ruleSets, 'accessControl.shadow.ruleSets', false, upstreamNames, problems) } } : {}),
+  };
+}
+
+function renderRuleSets(sets: readonly AccessRuleSet[], base: string, dryRunDefault: boolean, upstreamNames: readonly string[], problems: Problems): AccessControlConfig['ruleSets'] {
   const seen = new Set<string>();
-  const ruleSets = sets.map((set, i) => {
-    const prop = `accessControl.ruleSets[${i}]`;
+  return sets.map((set, i) => {
+    const prop = `${base}[${i}]`;
     problems.pattern(`${prop}.name`, set.name, LIMITS.ruleSetName, 'Use letters, digits, _ and - only.');
     if (seen.has(set.name)) problems.add(`${prop}.name`, 'is used by another rule set', set.name, 'Give each rule set a unique name.');
     seen.add(set.name);
@@ -249,13 +294,9 @@ export function renderAccessControl(options: AccessControlOptions | undefined, u
     });
     return {
       name: set.name,
-      dryRun: set.dryRun ?? options?.dryRun ?? false,
+      dryRun: set.dryRun ?? dryRunDefault,
       rules,
       ...(set.cedar !== undefined ? { cedar: set.cedar } : {}),
     };
   });
-  if (options?.enabled === true && sets.length === 0) {
-    problems.add('accessControl.ruleSets', 'is empty while access control is enabled, so every call would be denied', [], 'Add a rule set, or leave enabled unset.');
-  }
-  return { enabled, ruleSets };
 }

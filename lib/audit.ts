@@ -113,6 +113,7 @@ export const PROXY_METRICS = {
   auditSinkFailures: 'AuditSinkFailures',
   auditUnavailableRefusals: 'AuditUnavailableRefusals',
   auditBufferedRecords: 'AuditBufferedRecords',
+  shadowDisagreements: 'ShadowDisagreements',
 } as const;
 
 /**

@@ -16,7 +16,9 @@ export type {
   ClientCredentialsAuthOptions,
 } from './upstream-auth';
 export { AccessAction, AccessEffect, AccessRule } from './access-control';
-export type { AccessControlOptions, AccessRuleProps, AccessRuleSet, ToolAnnotationConditions } from './access-control';
+export type { AccessControlOptions, AccessRuleProps, AccessRuleSet, ShadowPolicyOptions, ToolAnnotationConditions } from './access-control';
+export { PolicyTest, PolicyTestExpectation } from './policy-test';
+export type { PolicyTestCaller, PolicyTestProps } from './policy-test';
 export { Detector, ControlCharacters, InjectionHeuristics, RedactionReplacement, DenyPatternAction } from './data-protection';
 export type { SanitizationOptions, RedactionOptions, TokenizationOptions, DenyPattern, CustomDetector } from './data-protection';
 export { AuditFailMode } from './audit';

@@ -95,6 +95,14 @@ export abstract class McpGovernanceProxyBase extends Construct implements IMcpGo
     return this.metric(AUDIT_FILTER_METRICS.recordsLost, props);
   }
 
+  /**
+   * Requests on which the shadow access-control policy (`accessControl.shadow`) decided differently from the enforced
+   * one (EMF; each is a `shadow_disagreement` audit record).
+   */
+  public metricShadowDisagreements(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric(PROXY_METRICS.shadowDisagreements, props);
+  }
+
   /** Failed deliveries to the audit sink (EMF on stdout, independent of the sink). */
   public metricAuditSinkFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return this.metric(PROXY_METRICS.auditSinkFailures, props);

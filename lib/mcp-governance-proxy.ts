@@ -20,8 +20,10 @@ import { InboundAuth, type InboundAuthBinding } from './inbound-auth';
 import { ImportedMcpGovernanceProxy, McpGovernanceProxyBase, type IMcpGovernanceProxy, type McpGovernanceProxyAttributes } from './mcp-governance-proxy-base';
 import * as perms from './perms';
 import type { ProxyBindContext } from './private/bind-context';
-import { runCheck, type CheckResult } from './private/check';
-import { writeComplianceReport } from './private/compliance';
+import { policyTestProblems, runCheck, type CheckResult } from './private/check';
+import { renderPolicyTests, type PolicyTestConfig } from './policy-test';
+import { writeComplianceReport, type ComplianceModel } from './private/compliance';
+import { changeSection, previousReportOf, reportBaseOf } from './private/change-report';
 import { alarmSummary, complianceBase, removalPolicies, type ComplianceBase } from './private/compliance-parts';
 import { verificationSteps } from './private/verification';
 import { propOf, propOfPath } from './private/config-paths';
@@ -113,6 +115,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
   /** The code zip or container image asset (its hash names the code in the audit trail and the report). */
   private codeAsset?: { readonly assetHash: string };
   private readonly auditLogGroupLiteral?: string;
+  private readonly policyTests: PolicyTestConfig[];
 
   constructor(scope: Construct, id: string, props: McpGovernanceProxyProps) {
     super(scope, id);
@@ -160,6 +163,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     if (!accessControl.enabled) {
       Annotations.of(this).addWarningV2('cdk-mcp-governance-proxy:accessControlOff', 'Access control is off: every authenticated caller may call every tool of every upstream. Set accessControl.ruleSets to deny by default.');
     }
+    this.policyTests = renderPolicyTests(props.accessControl?.tests, { upstreamNames: names, iam: this.inbound.identity.mode === 'iam' }, problems);
     const sanitize = renderSanitize(props.sanitization, problems);
     const pinning = renderToolPinning(props.toolPinning, names, problems);
     const redact = renderRedact(props.redaction, problems);
@@ -280,7 +284,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
 
     // --- Metrics, alarms, dashboard.
     createAuditMetricFilters(this, trail);
-    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit, pinning?.config.mode);
+    const obs = createAlarmsAndDashboard(this, runtimeName, props.audit, pinning?.config.mode, accessControl.shadow !== undefined);
     this.alarms = obs.alarms;
     this.deniedCallsAlarm = obs.deniedCallsAlarm;
     this.upstreamErrorsAlarm = obs.upstreamErrorsAlarm;
@@ -346,7 +350,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
    */
   private synthCheck(): CheckResult {
     const env = Object.fromEntries(this.deployValues.map((d) => [d.variable, d.sample]));
-    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env);
+    this.checkResult ??= runCheck(this.staged.directory, this.staged.configFile, env, this.policyTests, previousReportOf(this)?.model.accessControl);
     return this.checkResult;
   }
 
@@ -356,6 +360,8 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
       return [`runtime bundle not found (no ${BUNDLE_ENTRY} in ${this.bundleDir}): run "npm run build:runtime" (it builds assets/runtime/index.js), or set runtimeBundleDirectory.`];
     }
     const result = this.synthCheck();
+    const failedTests = policyTestProblems(result);
+    if (failedTests.length > 0) return failedTests;
     if (!result.ok) {
       const deployPaths = new Set(this.deployValues.map((d) => d.path));
       if (result.errors.some((e) => deployPaths.has(e.split(':')[0]))) {
@@ -366,10 +372,9 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
     const stage = Stage.of(this);
     const stack = Stack.of(this);
     if (stage) {
-      const rel = this.node.path.slice(stack.node.path.length).replace(/^\//, '').replace(/[^A-Za-z0-9_-]+/g, '-');
       const codeAssetHash = this.codeAsset?.assetHash ?? 'unknown';
       const policiesChecked = result.policiesChecked ?? 'unchecked';
-      writeComplianceReport(stage.outdir, `${stack.artifactId}-${rel}-compliance`, {
+      const model: ComplianceModel = {
         ...this.complianceBase,
         generatedAt: new Date().toISOString(),
         configDigest: result.digest!,
@@ -377,6 +382,7 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
         codeAssetHash,
         audit: { ...this.complianceBase.audit, alarms: this.alarms.map((a) => alarmSummary(stack, a)) },
         removalPolicies: removalPolicies(this),
+        ...(result.policyTests ? { policyTests: result.policyTests.map((r, i) => ({ ...this.policyTests[i], result: r })) } : {}),
         verification: verificationSteps({
           assemblyDir: path.relative(process.cwd(), stage.outdir) || '.',
           stackName: stack.stackName,
@@ -389,8 +395,11 @@ export class McpGovernanceProxy extends McpGovernanceProxyBase {
           auditLogGroupName: this.auditLogGroupLiteral,
           standIns: this.deployValues.map((d) => ({ variable: d.variable, standIn: d.sample })),
         }),
-      });
+      };
+      const previous = previousReportOf(this);
+      writeComplianceReport(stage.outdir, reportBaseOf(this), previous ? { ...model, changes: changeSection(previous, model, result.accessChanges) } : model);
     }
     return [];
   }
+
 }

@@ -357,7 +357,9 @@ export function reportMarkdown(r) {
     if (Array.isArray(micro.policy)) {
       L.push(`Access control decision (${micro.policyApi ?? ''}):`);
       L.push('');
-      L.push(table(['rules', 'build (ms)', 'decision p50 (µs)', 'decision p99 (µs)', 'decisions'], micro.policy.map((p) => [fmtInt(p.rules), fmt(p.buildMs, 1), fmt(p.p50Us, 1), fmt(p.p99Us, 1), fmtInt(p.n)])));
+      L.push(table(['rules', 'build (ms)', 'decision p50 (µs)', 'decision p99 (µs)', 'decisions', 'with shadow p50 (µs)', 'with shadow p99 (µs)', '10k-tool list (ms)', 'with shadow (ms)'], micro.policy.map((p) => [fmtInt(p.rules), fmt(p.buildMs, 1), fmt(p.p50Us, 1), fmt(p.p99Us, 1), fmtInt(p.n), fmt(p.shadowP50Us, 1), fmt(p.shadowP99Us, 1), fmt(p.listMs, 1), fmt(p.listShadowMs, 1)])));
+      L.push('');
+      L.push('"with shadow": a candidate policy (the same rules plus one forbid) evaluated beside the enforced one (accessControl.shadow, agreeing: no disagreement records).');
       L.push('');
     }
     if (Array.isArray(micro.redact)) {

@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { accessRules, BENCH_GROUP } from '../scenarios.mjs';
 import { blobText } from '../servers/tools.mjs';
 import { summarize } from '../lib/stats.mjs';
+import { measureShadow } from './shadow';
 
 const { values } = parseArgs({
   options: {
@@ -97,8 +98,9 @@ async function measurePolicy(notes: string[]) {
       if (i === 0 && decision?.effect !== 'allow') throw new Error(`access control denied the bench caller with ${n} rules (decision ${JSON.stringify(decision)})`);
     }
     const st = summarize(samples);
-    rows.push({ rules: n, buildMs, p50Us: st.p50, p99Us: st.p99, n: st.n });
-    process.stdout.write(`policy ${n} rules: build ${buildMs.toFixed(1)} ms, decision p50 ${st.p50.toFixed(1)} µs, p99 ${st.p99.toFixed(1)} µs\n`);
+    const shadow = await measureShadow(cfg, ctxFor, { iterations, budgetMs });
+    rows.push({ rules: n, buildMs, p50Us: st.p50, p99Us: st.p99, n: st.n, ...shadow });
+    process.stdout.write(`policy ${n} rules: build ${buildMs.toFixed(1)} ms, decision p50 ${st.p50.toFixed(1)} µs, p99 ${st.p99.toFixed(1)} µs; with a shadow policy p50 ${shadow.shadowP50Us.toFixed(1)} µs, p99 ${shadow.shadowP99Us.toFixed(1)} µs; 10,000-tool list ${shadow.listMs.toFixed(1)} ms, with shadow ${shadow.listShadowMs.toFixed(1)} ms\n`);
     await stage.close?.();
   }
   return { api: `${factory.name}(config.accessControl).onRequest`, rows };

@@ -10,7 +10,9 @@ import { ROOT } from '../lib/targets.mjs';
 async function child(args, log) {
   const h = await startNode({
     name: 'micro',
-    args: ['--import', 'tsx', `${ROOT}bench/micro/stages.ts`, ...args],
+    // The proxy's own V8 flags (runtime/src/v8-flags.ts): without them, cedar-wasm under a long decision loop can hit the
+    // V8 fatal error that file describes (seen here with the shadow policy's second evaluation per decision).
+    args: ['--no-turbo-inline-js-wasm-calls', '--liftoff-only', '--import', 'tsx', `${ROOT}bench/micro/stages.ts`, ...args],
     isReady: (line, stream) => {
       const j = stream === 'stdout' ? jsonLine(line) : undefined;
       if (j?.micro) return j.micro;

@@ -119,6 +119,8 @@ export interface RuleSetConfig {
 export interface AccessControlConfig {
   readonly enabled: boolean;
   readonly ruleSets: RuleSetConfig[];
+  /** The candidate policy, evaluated and audited where it disagrees, never enforced. */
+  readonly shadow?: { readonly enabled: boolean; readonly ruleSets: RuleSetConfig[] };
 }
 
 export interface SanitizeConfig {

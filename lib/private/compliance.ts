@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRuleConfig, ProxyConfigDocument } from '../config/contract';
+import type { PolicyTestConfig } from '../policy-test';
+import type { PolicyTestResult } from './check';
+import { renderChanges, type ChangeSection } from './change-report';
 
 /** One step of "How to verify the running runtime". */
 export interface VerificationStep {
@@ -37,6 +40,8 @@ export interface ComplianceModel {
   readonly accessControl: {
     readonly enabled: boolean;
     readonly ruleSets: { readonly name: string; readonly dryRun: boolean; readonly rules: AccessRuleConfig[]; readonly cedar?: string }[];
+    /** The candidate policy evaluated beside the enforced one, never enforced. */
+    readonly shadow?: { readonly enabled: boolean; readonly ruleSets: { readonly name: string; readonly dryRun: boolean; readonly rules: AccessRuleConfig[]; readonly cedar?: string }[] };
   };
   readonly sanitize: ProxyConfigDocument['sanitize'];
   readonly redact: ProxyConfigDocument['redact'];
@@ -61,6 +66,10 @@ export interface ComplianceModel {
   /** Values CloudFormation supplies at deploy time (environment variables the configuration refers to). */
   readonly deployTimeValues: { readonly variable: string; readonly path: string; readonly value: string; readonly standIn: string }[];
   readonly verification: VerificationStep[];
+  /** The policy tests (`accessControl.tests`), each with its result (absent when there are none). */
+  readonly policyTests?: (PolicyTestConfig & { readonly result: PolicyTestResult })[];
+  /** What changed since the previous report (absent when there was none). */
+  readonly changes?: ChangeSection;
   /** Tool pinning (absent when off): the mode and every pinned entry with its digest. */
   readonly pinning?: { readonly mode: string; readonly pinned: { readonly upstream: string; readonly list: string; readonly name: string; readonly digest: string }[] };
 }
@@ -88,6 +97,7 @@ export function renderMarkdown(m: ComplianceModel): string {
   p(`- Code asset hash: \`${m.codeAssetHash}\` (the template's \`MCP_PROXY_CODE_ASSET_HASH\`; the code is \`${m.codeAssetHash}.zip\`)`);
   p(`- Generated ${m.generatedAt} by cdk-mcp-governance-proxy ${m.libraryVersion}`);
   p();
+  if (m.changes) renderChanges(p, m.changes);
   p('## Who may call the proxy');
   p();
   p(`${m.inboundAuth.description}.`);
@@ -116,15 +126,7 @@ export function renderMarkdown(m: ComplianceModel): string {
   } else {
     p('Access control is **on**: a call is denied unless a rule permits it; a matching forbid rule always wins. `tools/list` (and the other lists) show each caller exactly what it may call.');
     p();
-    p('| Rule set | Mode | Rule | Effect | Callers | Actions | Upstreams | Targets | Conditions |');
-    p('|---|---|---|---|---|---|---|---|---|');
-    for (const set of m.accessControl.ruleSets) {
-      const mode = set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
-      set.rules.forEach((r, i) => {
-        p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'calls, detokenize')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
-      });
-      if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
-    }
+    ruleTable(p, m.accessControl.ruleSets, 'enforced');
     // Who may ask callers for input (docs/INPUT-REQUESTS.md): only rules that name an input/* action.
     const asking = m.accessControl.ruleSets.flatMap((set) => set.rules.map((r, i) => ({ set, r, i }))).filter(({ r }) => r.actions?.some((a) => a.startsWith('input/')));
     p();
@@ -132,20 +134,22 @@ export function renderMarkdown(m: ComplianceModel): string {
     p();
     p('Denied unless a rule names the `input/*` action (a rule without actions covers calls only); URL elicitation is `input/elicitation-url`.');
     p();
-    if (asking.length === 0) p('No typed rule permits or forbids an input request' + (m.accessControl.ruleSets.some((s) => s.cedar) ? ' (raw Cedar below may).' : ': every input request is refused.'));
+    if (asking.length === 0) p('No typed rule permits or forbids an input request' + (m.accessControl.ruleSets.some((s) => s.cedar) ? ' (raw Cedar above may).' : ': every input request is refused.'));
     for (const { set, r, i } of asking) {
       const kinds = r.actions!.filter((a) => a.startsWith('input/')).map((a) => code(a)).join(', ');
       p(`- \`${set.name}.${r.id ?? String(i)}\`: ${r.effect} ${kinds} from ${list(r.upstreams, 'any upstream')} to ${callers(r)}${r.when ? ` when ${code(r.when)}` : ''}`);
     }
-    for (const set of m.accessControl.ruleSets.filter((s) => s.cedar)) {
-      p();
-      p(`### Raw Cedar of rule set \`${set.name}\``);
-      p();
-      p('```cedar');
-      p(set.cedar!.trimEnd());
-      p('```');
-    }
   }
+  const shadow = m.accessControl.shadow;
+  if (shadow) {
+    p();
+    p('### Shadow policy (candidate, not enforced)');
+    p();
+    p(`Evaluated beside the enforced policy on every call and list${shadow.enabled ? '' : ' (the candidate has access control off: it allows everything)'}; every request it would decide differently is audited as a \`shadow_disagreement\` record and counted in the ShadowDisagreements metric. \`node index.js shadow-report <audit export>\` summarizes them.`);
+    p();
+    ruleTable(p, shadow.ruleSets, 'shadow');
+  }
+  if (m.policyTests) renderPolicyTests(p, m.policyTests);
   p();
   p('## Data protection');
   p();
@@ -209,6 +213,53 @@ export function renderMarkdown(m: ComplianceModel): string {
   });
   p();
   return lines.join('\n');
+}
+
+function ruleTable(p: (s?: string) => void, ruleSets: NonNullable<ComplianceModel['accessControl']['ruleSets']>, kind: 'enforced' | 'shadow'): void {
+  p('| Rule set | Mode | Rule | Effect | Callers | Actions | Upstreams | Targets | Conditions |');
+  p('|---|---|---|---|---|---|---|---|---|');
+  for (const set of ruleSets) {
+    const mode = kind === 'shadow' ? 'shadow (audited, not enforced)' : set.dryRun ? 'dry run (audited, not enforced)' : 'enforced';
+    set.rules.forEach((r, i) => {
+      p(`| \`${set.name}\` | ${mode} | \`${set.name}.${r.id ?? String(i)}\` | ${r.effect} | ${callers(r)} | ${list(r.actions, 'calls, detokenize')} | ${list(r.upstreams, 'all')} | ${list(r.tools, 'all')} | ${conditions(r)} |`);
+    });
+    if (set.cedar) p(`| \`${set.name}\` | ${mode} | raw Cedar | see below | | | | | |`);
+  }
+  for (const set of ruleSets.filter((s) => s.cedar)) {
+    p();
+    p(`### Raw Cedar of ${kind === 'shadow' ? 'shadow ' : ''}rule set \`${set.name}\``);
+    p();
+    p('```cedar');
+    p(set.cedar!.trimEnd());
+    p('```');
+  }
+}
+
+function renderPolicyTests(p: (s?: string) => void, tests: NonNullable<ComplianceModel['policyTests']>): void {
+  p();
+  p('### Policy tests');
+  p();
+  p('Checked at synth by the runtime\'s own `check` against the enforced policies (a failing test fails the synth).');
+  p();
+  p('| Test | Expected | Caller | Action | Target | Upstreams | Result | Deciding policies |');
+  p('|---|---|---|---|---|---|---|---|');
+  for (const t of tests) {
+    const c = t.principal;
+    const caller = c.kind === 'anonymous' ? 'anonymous' : [c.sub && `sub ${code(c.sub)}`, c.clientId && `client ${code(c.clientId)}`, c.groups?.length && `groups ${c.groups.map(code).join(', ')}`, c.scopes?.length && `scopes ${c.scopes.map(code).join(', ')}`].filter(Boolean).join('; ');
+    const r = t.result;
+    const outcome = `${r.passed ? 'passed' : '**failed**'}: ${r.decision} (${r.evaluated} target${r.evaluated === 1 ? '' : 's'} evaluated)`;
+    p(`| ${esc(t.name)} | ${t.expect} | ${caller} | ${t.action} | ${code(t.target)} | ${list(t.upstreams, 'all')} | ${outcome} | ${list(r.policyIds, r.decision === 'deny' ? 'none (deny by default)' : 'none (access control off)')} |`);
+  }
+  const shadowed = tests.filter((t) => t.result.shadow);
+  if (shadowed.length > 0) {
+    p();
+    p('Under the shadow policy (if it were promoted):');
+    p();
+    for (const t of shadowed) {
+      const sh = t.result.shadow!;
+      p(`- ${esc(t.name)}: ${sh.passed ? 'would pass' : `**would fail**: ${sh.decision} for ${code(sh.target)} on \`${sh.upstream}\``} (${list(sh.policyIds, 'no deciding policy')})`);
+    }
+  }
 }
 
 function callers(r: AccessRuleConfig): string {

@@ -14,7 +14,7 @@ export interface ProxyObservability {
 }
 
 /** Alarms on denials, upstream errors and audit failures (with `audit.alarmActions`), and the dashboard. */
-export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { readonly runtime: agentcore.IBedrockAgentRuntime }, runtimeName: string, audit: AuditOptions | undefined, pinningMode?: string): ProxyObservability {
+export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { readonly runtime: agentcore.IBedrockAgentRuntime }, runtimeName: string, audit: AuditOptions | undefined, pinningMode?: string, shadow = false): ProxyObservability {
   const alarms: cloudwatch.IAlarm[] = [];
   const out: { -readonly [K in keyof ProxyObservability]?: ProxyObservability[K] } = {};
   if (audit?.alarms ?? true) {
@@ -60,11 +60,11 @@ export function createAlarmsAndDashboard(proxy: McpGovernanceProxyBase & { reado
       });
     }
   }
-  const dashboard = (audit?.dashboard ?? true) ? createDashboard(proxy, proxy.runtime, alarms, audit?.dashboardName) : undefined;
+  const dashboard = (audit?.dashboard ?? true) ? createDashboard(proxy, proxy.runtime, alarms, audit?.dashboardName, shadow) : undefined;
   return { ...out, alarms, dashboard };
 }
 
-function createDashboard(proxy: McpGovernanceProxyBase, runtime: agentcore.IBedrockAgentRuntime, alarms: cloudwatch.IAlarm[], dashboardName?: string): cloudwatch.Dashboard {
+function createDashboard(proxy: McpGovernanceProxyBase, runtime: agentcore.IBedrockAgentRuntime, alarms: cloudwatch.IAlarm[], dashboardName: string | undefined, shadow: boolean): cloudwatch.Dashboard {
   const dashboard = new cloudwatch.Dashboard(proxy, 'Dashboard', { dashboardName, defaultInterval: Duration.hours(3) });
   dashboard.addWidgets(
     new cloudwatch.TextWidget({ markdown: `# MCP governance proxy \`${runtime.agentRuntimeName}\`\nCalls, policy decisions and the health of the audit trail.`, width: 24, height: 2 }),
@@ -93,6 +93,13 @@ function createDashboard(proxy: McpGovernanceProxyBase, runtime: agentcore.IBedr
       width: 12,
     }),
   );
+  if (shadow) {
+    dashboard.addWidgets(new cloudwatch.GraphWidget({
+      title: 'Shadow policy: disagreements with the enforced policy',
+      left: [proxy.metricShadowDisagreements({ label: 'Requests decided differently (shadow_disagreement records)' })],
+      width: 24,
+    }));
+  }
   if (alarms.length) dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: alarms, width: 24 }));
   return dashboard;
 }

@@ -1,5 +1,8 @@
 /** The `check` command: digest of the document as written, `${env:...}` placeholders, offline compilation. */
-import { runCheck } from './cli';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { runCheck, runCheckWithTests } from './cli';
 
 const run = (doc: unknown, env: Record<string, string> = {}) => runCheck({ argv: [], env: { ...env, MCP_PROXY_CONFIG: JSON.stringify(doc) } });
 const base = { version: 1, upstreams: [{ name: 'x', url: 'http://127.0.0.1:1/mcp' }] };
@@ -81,5 +84,33 @@ describe('check: the policies stamp (MCP_PROXY_CONFIG_CHECKED)', () => {
   test('is not printed when the configuration is refused', () => {
     const r = run({ ...base, accessControl: { enabled: true, ruleSets: [{ name: 'raw', cedar: 'permit (principal, action, resource) when { principal.nosuchattr == "1" };' }] } });
     expect(r.output.policiesChecked).toBeUndefined();
+  });
+});
+
+describe('check --policy-tests', () => {
+  const doc = { ...base, accessControl: { enabled: true, ruleSets: [{ name: 'base', rules: [{ id: 'admins', effect: 'permit', groups: ['admins'] }] }] } };
+  const withTests = (tests: unknown) => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'policy-tests-')), 'tests.json');
+    fs.writeFileSync(file, JSON.stringify(tests));
+    return runCheckWithTests({ argv: ['--policy-tests', file], env: { MCP_PROXY_CONFIG: JSON.stringify(doc) } });
+  };
+  const admins = { name: 'admins call anything', expect: 'allow', principal: { sub: 'a', groups: ['admins'] }, action: 'tools/call', target: '*' };
+
+  test('passing tests are listed with the digest', async () => {
+    const r = await withTests([admins]);
+    expect(r.exitCode).toBe(0);
+    expect(r.output.digest).toMatch(/^sha256:/);
+    expect(r.output.policyTests).toEqual([expect.objectContaining({ name: 'admins call anything', passed: true, decision: 'allow', policyIds: ['base.admins'] })]);
+  });
+
+  test('a failing test fails the check, naming the test, the decision and the policies', async () => {
+    const r = await withTests([admins, { ...admins, name: 'users call nothing', expect: 'allow', principal: { sub: 'u' } }]);
+    expect(r.exitCode).toBe(1);
+    expect(r.output.errors).toEqual(['policy test "users call nothing" failed: expected allow, got deny for "x" on upstream "x" (no policy permits it (deny by default))']);
+  });
+
+  test('a malformed test file or an unknown upstream is a clear error', async () => {
+    expect((await withTests([{ name: 'x' }])).output).toEqual({ ok: false, errors: expect.arrayContaining([expect.stringMatching(/^policyTests\[0\.expect\]|^policyTests\[0\.(principal|action|target|expect)\]/)]) });
+    expect((await withTests([{ ...admins, upstreams: ['nope'] }])).output).toEqual({ ok: false, errors: ['policyTests[0].upstreams: "nope" names no configured upstream'] });
   });
 });

@@ -2,12 +2,13 @@
  * Entry point of the bundled proxy (assets/runtime/index.js).
  *   node index.js                    load config -> build pipeline -> listen -> discover upstreams -> ready
  *   node index.js check --config f   validate the configuration only (see cli.ts)
+ *   node index.js shadow-report f    summarize the shadow policy's disagreements in an audit export (see cli.ts)
  * Exit codes: 0 normal (including graceful shutdown), 1 check found problems / fatal start-up error, 2 invalid configuration.
  */
 import './v8-flags';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCommand, runCheck } from './cli';
+import { parseCommand, runCheckWithTests, runShadowReport } from './cli';
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger, setting } from './log';
@@ -147,10 +148,22 @@ function auditHealth(auditor: ProxyAuditor): AuditHealth {
 function main(): void {
   const argv = process.argv.slice(2);
   const cmd = parseCommand(argv);
+  if (cmd.kind === 'shadow-report') {
+    const out = runShadowReport(argv.slice(1), () => readFileSync(0, 'utf8'));
+    process.stdout.write(out.text);
+    process.exitCode = out.exitCode;
+    return;
+  }
   if (cmd.kind === 'check') {
-    const outcome = runCheck({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() });
-    process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
-    process.exitCode = outcome.exitCode;
+    runCheckWithTests({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() })
+      .then((outcome) => {
+        process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
+        process.exitCode = outcome.exitCode;
+      })
+      .catch((err) => {
+        process.stdout.write(`${JSON.stringify({ ok: false, errors: [`(check): ${(err as Error).message}`] })}\n`);
+        process.exitCode = 1;
+      });
     return;
   }
   serve().catch((err) => {

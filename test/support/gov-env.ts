@@ -15,6 +15,7 @@ import { governanceConfig, type GovEnvironment } from './gov-config';
 import { startGovIdp, STATUS_BOT_CLIENT_ID, USERS, type GovIdp, type UserName } from './gov-idp';
 import { startCrmUpstream, startOpsUpstream, type RecordingUpstream } from './gov-upstreams';
 import { spawnProxy, type SpawnedProxy } from './proxy';
+import type { ProxyConfigInput } from '../../runtime/src/config/schema';
 
 /** Every caller the tests use: the users of the directory, and the status-bot machine client. */
 export type Caller = UserName | 'status-bot';
@@ -54,6 +55,8 @@ export interface StartGovEnvOptions {
   readonly extraEnv?: NodeJS.ProcessEnv;
   /** Run a copy of the bundle folder outside the repository (see SpawnProxyOptions.standalone). */
   readonly standalone?: boolean;
+  /** Changes the generated configuration before the proxy starts (e.g. adds a shadow policy). */
+  readonly configure?: (config: ProxyConfigInput) => ProxyConfigInput;
   /** The protocol era of each upstream (modern: a 2026-07-28-only SDK v2 server with the same tools). @default legacy */
   readonly eras?: { readonly crm?: 'legacy' | 'modern'; readonly ops?: 'legacy' | 'modern' };
 }
@@ -71,7 +74,7 @@ export async function startGovEnv(opts: StartGovEnvOptions = {}): Promise<GovEnv
     const ops = await startOpsUpstream(opts.eras?.ops);
     opened.push(ops);
     const tokenizationKey = randomBytes(64).toString('hex');
-    const config = governanceConfig({
+    const generated = governanceConfig({
       crmUrl: crm.url,
       opsUrl: ops.url,
       issuer: idp.issuer,
@@ -79,6 +82,7 @@ export async function startGovEnv(opts: StartGovEnvOptions = {}): Promise<GovEnv
       opsAuth: opts.opsAuth?.(idp),
       digestSaltEnv: opts.digestSaltEnv,
     });
+    const config = opts.configure ? opts.configure(generated) : generated;
     const proxy = await spawnProxy(config, {
       env: { MCP_PROXY_TOKENIZATION_KEY: tokenizationKey, MCP_PROXY_LOG_LEVEL: 'info', ...opts.extraEnv },
       timeoutMs: 30_000,

@@ -21,7 +21,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ProxyConfig } from '../config/schema';
 import { setLogScrubber, type Logger } from '../log';
-import { createAccessControlStage } from '../stages/access-control';
+import { createShadowedAccessControlStage } from '../stages/access-control/shadow';
 import { prepareAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
 import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
@@ -64,7 +64,7 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   try {
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
-    const accessControl = await createAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
+    const accessControl = await createShadowedAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };

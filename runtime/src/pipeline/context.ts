@@ -65,6 +65,21 @@ export interface PolicyDecision {
   readonly durationMs: number;
 }
 
+/** Where the shadow (candidate) access-control policy decides differently from the enforced one (see access-control/shadow.ts). */
+export type ShadowDisagreement =
+  | {
+      readonly kind: 'call';
+      readonly current: { readonly effect: 'allow' | 'deny'; readonly policyIds: readonly string[] };
+      readonly candidate: { readonly effect: 'allow' | 'deny'; readonly policyIds: readonly string[] };
+    }
+  | {
+      readonly kind: 'list';
+      /** Entries the enforced policy shows and the candidate would hide (count, and the first names). */
+      readonly hiddenByCandidate: { readonly count: number; readonly names: readonly string[] };
+      /** Entries the candidate would show that the enforced policy hides. */
+      readonly shownByCandidate: { readonly count: number; readonly names: readonly string[] };
+    };
+
 export interface RequestContext {
   /** Proxy-generated id, unique per inbound JSON-RPC request. */
   readonly requestId: string;
@@ -95,6 +110,8 @@ export interface RequestContext {
   meta?: Record<string, unknown>;
   /** Set by the access-control stage. */
   decision?: PolicyDecision;
+  /** Set by access control when a shadow policy is configured and decides differently; written by the auditor. */
+  shadowDisagreement?: ShadowDisagreement;
   /** Whether the caller may see detokenized results (set by access control, read by tokenization). */
   detokenizeAllowed?: boolean;
   /** Accumulated by stages; copied into the audit record. */

@@ -121,7 +121,11 @@ export class Pipeline {
     return value;
   }
 
-  /** Decides an input request (access control); a failure is a deny. Without a deciding stage, allowed. */
+  /**
+   * Decides an input request (access control); a failure is a deny, and so is no decision at all: the access-control
+   * stage always decides (allow when access control is off), so a pipeline in which no stage does is a wiring fault that
+   * must not open the channel.
+   */
   decideInput(ctx: RequestContext, event: InputRequestEvent): InputDecision {
     for (const stage of this.stages) {
       if (!stage.onInputRequest) continue;
@@ -132,7 +136,7 @@ export class Pipeline {
         return { effect: 'deny', policyIds: [], reason: 'policy' };
       }
     }
-    return { effect: 'allow', policyIds: [] };
+    return { effect: 'deny', policyIds: [], reason: 'policy' };
   }
 
   /** The request stages (sanitization, tokenization) on the caller's answer to an input request; throws to refuse it. */

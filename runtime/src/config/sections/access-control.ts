@@ -70,14 +70,29 @@ const ruleSetSchema = z
   })
   .strict();
 
+/**
+ * A candidate policy evaluated beside the enforced one on every call and list, never enforced: where the two decide
+ * differently the proxy writes a `shadow_disagreement` audit record and counts it (see docs/ACCESS-CONTROL.md, "Shadow").
+ */
+const shadowSchema = z
+  .object({
+    /** The candidate's own on/off: off, the candidate allows everything (as the enforced section does when off). */
+    enabled: z.boolean().default(true),
+    ruleSets: z.array(ruleSetSchema).min(1, 'a shadow policy needs at least one rule set'),
+  })
+  .strict();
+
 export const accessControlSchema = z
   .object({
     /** Off: every authenticated caller may call everything (pass-through). On: deny by default. */
     enabled: z.boolean().default(false),
     ruleSets: z.array(ruleSetSchema).default([]),
+    /** A candidate access-control policy, evaluated and audited where it disagrees, never enforced. */
+    shadow: shadowSchema.optional(),
   })
   .strict();
 
 export type AccessControlConfig = z.output<typeof accessControlSchema>;
 export type AccessRule = z.output<typeof ruleSchema>;
 export type AccessRuleSet = z.output<typeof ruleSetSchema>;
+export type ShadowAccessControlConfig = z.output<typeof shadowSchema>;

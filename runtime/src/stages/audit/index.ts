@@ -232,6 +232,9 @@ async function startAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps, parts:
         } else {
           trail.append(body);
         }
+        // After the outcome it explains: where the shadow policy would have decided differently.
+        const shadow = builder.shadowDisagreement(ctx);
+        if (shadow) trail.append(shadow);
       } catch (err) {
         // The slot is given up only if the outcome never reached it.
         if (slot) trail.release();

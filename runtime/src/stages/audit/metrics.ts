@@ -30,6 +30,8 @@ export const METRICS = {
   pinningDrifts: 'PinningDrifts',
   /** Tool-poisoning heuristic findings in listed or called definitions (totals line only). */
   poisoningFindings: 'PoisoningFindings',
+  /** Requests on which the shadow (candidate) access-control policy decided differently (totals line only). */
+  shadowDisagreements: 'ShadowDisagreements',
 } as const;
 
 /** Dimension names of the per-target lines (totals carry none). */
@@ -65,7 +67,7 @@ export class AuditMetrics {
   private targets = new Map<string, { upstream: string; tool: string; b: Bucket }>();
   private total = bucket();
   private refusals = 0;
-  private drift = { pinning: 0, poisoning: 0 };
+  private drift = { pinning: 0, poisoning: 0, shadow: 0 };
   private last = { dropped: 0, rejected: 0, sinkFailures: 0 };
   private timer?: NodeJS.Timeout;
 
@@ -102,6 +104,7 @@ export class AuditMetrics {
       }
       targetBucket = entry.b;
     }
+    if (ctx.shadowDisagreement) this.drift.shadow++;
     for (const a of ctx.actions) {
       if (a.action === 'pinning.changed' || a.action === 'pinning.unpinned') this.drift.pinning += a.count;
       else if (a.stage === 'poisoning' && a.action !== 'poisoning.refused') this.drift.poisoning += a.count;
@@ -144,8 +147,9 @@ export class AuditMetrics {
       [METRICS.auditBufferedRecords]: s.buffered,
       [METRICS.pinningDrifts]: this.drift.pinning,
       [METRICS.poisoningFindings]: this.drift.poisoning,
+      [METRICS.shadowDisagreements]: this.drift.shadow,
     };
-    this.drift = { pinning: 0, poisoning: 0 };
+    this.drift = { pinning: 0, poisoning: 0, shadow: 0 };
     this.last = { dropped: s.dropped, rejected: s.rejected, sinkFailures: s.sinkFailures };
     this.refusals = 0;
     this.opts.write(this.document(now, [], {}, total, health));

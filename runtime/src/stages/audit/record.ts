@@ -254,6 +254,28 @@ export class RecordBuilder {
     };
   }
 
+  /**
+   * The `shadow_disagreement` record of a request whose shadow (candidate) policy decided differently from the enforced
+   * one (ctx.shadowDisagreement): the caller, the target (calls) or the entries shown differently (lists), and both
+   * decisions with their deciding policies. Undefined when they agreed.
+   */
+  shadowDisagreement(ctx: RequestContext): RecordBody | undefined {
+    const d = ctx.shadowDisagreement;
+    if (!d) return undefined;
+    const { requestId, rpc, caller, target } = this.common(ctx);
+    const decision = (x: { effect: 'allow' | 'deny'; policyIds: readonly string[] }) => ({ effect: x.effect, policyIds: capList(x.policyIds.map(cap)).items });
+    const entries = (x: { count: number; names: readonly string[] }) => ({ count: x.count, names: capList(x.names.map((n) => this.scrubbed(n))).items });
+    return {
+      type: 'shadow_disagreement',
+      requestId,
+      rpc,
+      ...(caller ? { caller } : {}),
+      ...(d.kind === 'call'
+        ? { ...(target ? { target } : {}), current: decision(d.current), candidate: decision(d.candidate) }
+        : { list: { hiddenByCandidate: entries(d.hiddenByCandidate), shownByCandidate: entries(d.shownByCandidate) } }),
+    };
+  }
+
   /** The final record of every request (allowed, denied, errored, lists). */
   outcome(ctx: RequestContext, outcome: Outcome, now: number): RecordBody {
     const args = this.argumentsDigest(ctx);
