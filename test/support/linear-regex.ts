@@ -15,6 +15,8 @@
  * - the scan: when one attempt can read an unbounded run, the pattern must open with a negative lookbehind (the
  *   detectors' documented rule: a run is entered once, at its start, so the attempts over one run cost that run once).
  */
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import { checkSync } from 'recheck';
 
 // In-process backend: no worker thread or child process that could outlive the test.
@@ -162,4 +164,11 @@ export function regexpsRunBy(fn: () => void): Map<string, { re: RegExp; calls: n
     RegExp.prototype.exec = exec;
   }
   return seen;
+}
+
+/** linearity() of each pattern, computed in a child node process (test/support/linear-regex-cli.ts): same verdicts, faster. */
+export function linearityOf(patterns: readonly RegExp[], opts: { collapseWords?: boolean } = {}): Linearity[] {
+  const arg = JSON.stringify({ patterns: patterns.map((re) => ({ source: re.source, flags: re.flags })), collapseWords: opts.collapseWords });
+  const out = execFileSync(process.execPath, ['--import', 'tsx', join(__dirname, 'linear-regex-cli.ts'), arg], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+  return JSON.parse(out) as Linearity[];
 }
