@@ -11,7 +11,7 @@ import os from 'node:os';
 import { HELP, parseOptions } from './lib/options.mjs';
 import { killAll, machineCpuMs, selfAndChildrenCpuMs } from './lib/proc.mjs';
 import { reportMarkdown, summaryText } from './lib/report.mjs';
-import { BUNDLE, ROOT, makeEnv, setProxyNodeArgs, startCloudWatch, startIdp, startUpstream } from './lib/targets.mjs';
+import { BUNDLE, ROOT, makeEnv, makeToolLock, setProxyNodeArgs, startCloudWatch, startIdp, startUpstream } from './lib/targets.mjs';
 import { SMALL_CALL } from './scenarios.mjs';
 import { runHotPath } from './sections/hotpath.mjs';
 import { measureBundle, measureColdStart, measureSoak } from './sections/footprint.mjs';
@@ -159,6 +159,11 @@ try {
   }
   results.meta.auditSink = cloudwatch ? 'cloudwatch (loopback endpoint)' : 'stdout (to /dev/null)';
   const ctx = { opts, upstream, cleanups, env: makeEnv({ upstreamUrl: upstream.url, idp, cloudwatch }) };
+  try {
+    ctx.env.toolLock = makeToolLock(ctx.env);
+  } catch (e) {
+    log(`  tool lock for the pinning targets not written (${e.message.split('\n')[0]}); they are skipped`);
+  }
 
   if (opts.sections.has('throughput') || opts.sections.has('latency')) await section('hotpath', () => runHotPath(ctx, log));
   if (opts.sections.has('stages')) await section('stages', () => measureStages(ctx, log));

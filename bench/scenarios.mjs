@@ -107,6 +107,15 @@ export function fullStdoutConfig(env, port) {
   return fullConfig({ ...env, cloudwatch: undefined }, port);
 }
 
+/**
+ * (c3) the full pipeline with tool pinning enforced: the lock the bundle's own `pin` command wrote for the bench
+ * upstream at the start of the run (env.toolLock; lib/targets.mjs makeToolLock), so every entry is checked against it.
+ */
+export function pinnedConfig(env, port) {
+  if (!env.toolLock) throw new Error('no tool lock: the pin command did not run (see the setup log)');
+  return { ...fullConfig(env, port), pinning: { mode: 'enforce', lock: env.toolLock } };
+}
+
 /** Identity + access control only (policy-scale runs isolate the Cedar decision). */
 export function accessOnlyConfig(env, port, { extraRules = 0 } = {}) {
   return {
@@ -144,6 +153,7 @@ export function proxyEnv(env) {
 export const TARGETS = [
   { id: 'direct', label: '(a) upstream direct', kind: 'direct', auth: false },
   { id: 'floor', label: '(e) floor: bare Node.js HTTP relay', kind: 'floor', auth: false, note: 'bench/servers/floor-proxy.mjs: body in, keep-alive POST upstream, body out; no MCP, no JSON parsing' },
+  { id: 'floor-modern', label: "(e') floor relay in front of the 2026-07-28 upstream", kind: 'floor', auth: false, era: 'modern', upstream: 'modern', note: 'as (e), in front of (a3), relaying 2026-07-28 requests (MCP-* headers passed on): the baseline of (b3) and (b4)' },
   { id: 'passthrough', label: '(b) proxy pass-through', kind: 'proxy', config: passthroughConfig, auth: false, note: 'identity none, access control off, stages off, audit sink none' },
   { id: 'full', label: '(c) proxy full pipeline', kind: 'proxy', config: fullConfig, auth: true, note: 'JWT (oauth2-mock-server), Cedar, sanitize, tokenize, redact, audit' },
   { id: 'passthrough-modern', label: '(b2) proxy pass-through, 2026-07-28 caller', kind: 'proxy', config: passthroughConfig, auth: false, era: 'modern', note: 'as (b), the caller speaks 2026-07-28 (envelope in _meta, Mcp-* headers checked); the upstream as in (b)' },
@@ -151,6 +161,7 @@ export const TARGETS = [
   { id: 'direct-modern', label: '(a3) modern upstream direct', kind: 'direct', auth: false, era: 'modern', upstream: 'modern', note: 'bench/servers/upstream-modern.mjs: the same tools on the SDK v2 server, 2026-07-28 only; the reference for (b3) and (b4)' },
   { id: 'passthrough-upstream-modern', label: '(b3) proxy pass-through, 2025 caller, 2026-07-28 upstream', kind: 'proxy', config: passthroughConfig, auth: false, upstream: 'modern', note: 'as (b), the upstream is (a3): the proxy found its era with server/discover and speaks 2026-07-28 to it' },
   { id: 'passthrough-both-modern', label: '(b4) proxy pass-through, 2026-07-28 caller and upstream', kind: 'proxy', config: passthroughConfig, auth: false, era: 'modern', upstream: 'modern', note: 'as (b3), the caller speaks 2026-07-28 too' },
+  { id: 'full-pinned', label: '(c3) proxy full pipeline + tool pinning', kind: 'proxy', config: pinnedConfig, auth: true, note: 'as (c), with pinning enforce and a lock of the upstream written by the bundle\'s pin command' },
   { id: 'full-stdout', label: "(c') proxy full pipeline, audit to stdout", kind: 'proxy', config: fullStdoutConfig, auth: true, note: 'as (c), audit records written to stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint' },
   { id: 'peer', label: '(d) peer mcp-proxy (HTTP->HTTP)', kind: 'peer-http', auth: false, note: 'mcp-proxy library API, stateless, pass-through' },
   { id: 'peer-cli', label: "(d') peer mcp-proxy CLI (stdio upstream)", kind: 'peer-cli', auth: false, note: 'mcp-proxy CLI --stateless fronting the stdio variant of the upstream' },

@@ -6,7 +6,7 @@ const nums = (s) => list(s).map(Number);
 
 export const HELP = `Usage: npm run bench -- [options]
   --quick                   smoke run (~1-2 min): short runs, fewer samples
-  --targets a,b             hot-path targets (default: direct,floor,passthrough,passthrough-modern,full,full-modern,direct-modern,passthrough-upstream-modern,full-stdout,peer,peer-cli)
+  --targets a,b             hot-path targets (default: direct,floor,passthrough,passthrough-modern,full,full-modern,full-pinned,direct-modern,floor-modern,passthrough-upstream-modern,full-stdout,peer,peer-cli)
   --sections a,b            throughput,latency,stages,soak,coldstart,footprint,catalog,policy,payload,micro,auditsink (default: all)
   --concurrency 1,16,64     clients per throughput run
   --duration S              seconds per throughput run (default 2, whole seconds; quick 2)
@@ -66,7 +66,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
   return {
     help: values.help,
     quick: q,
-    targets: list(values.targets ?? 'direct,floor,passthrough,passthrough-modern,full,full-modern,direct-modern,passthrough-upstream-modern,full-stdout,peer,peer-cli'),
+    targets: list(values.targets ?? 'direct,floor,passthrough,passthrough-modern,full,full-modern,full-pinned,direct-modern,floor-modern,passthrough-upstream-modern,full-stdout,peer,peer-cli'),
     sections: new Set(list(values.sections ?? 'throughput,latency,stages,soak,coldstart,footprint,catalog,policy,payload,micro,auditsink')),
     concurrency: nums(values.concurrency ?? '1,16,64'),
     durationS: Number(values.duration ?? 2),

@@ -1,101 +1,11 @@
 /** Verdicts against the targets, the stdout summary table and bench/REPORT.md. */
-import { fmt, fmtBytes, fmtInt, fmtPct, median, ratioOf, verdict } from './stats.mjs';
+import { fmt, fmtBytes, fmtInt, fmtPct, ratioOf } from './stats.mjs';
+import { referenceFigures, verdicts } from './verdicts.mjs';
+
+export { verdicts };
 
 const MiB = 2 ** 20;
 const ms = (v, d = 2) => (Number.isFinite(v) ? `${v.toFixed(d)} ms` : 'n/a');
-
-/** Every target with its measured value and PASS/FAIL (n/a when not measured). */
-export function verdicts(r) {
-  const out = [];
-  const add = (target, measured, ok, note = '') => out.push({ target, measured, verdict: verdict(ok), note });
-  const hp = r.sections.hotpath;
-  const lat = hp?.latency ?? {};
-  for (const id of ['passthrough', 'full']) {
-    const crashes = [hp?.died?.[id], id === 'full' ? r.sections.soak?.died : undefined].filter(Boolean);
-    if (hp?.targets?.some((t) => t.id === id) || (id === 'full' && r.sections.soak)) {
-      add(`The ${id === 'full' ? 'full-pipeline' : 'pass-through'} proxy stays up under load (hot path${id === 'full' ? ' and soak' : ''})`, crashes.length ? 'crashed' : 'no crash', crashes.length === 0, crashes.join(' / ').slice(0, 400));
-    }
-  }
-  const full = hp?.targets?.find((t) => t.id === 'full');
-  if (full?.checks) {
-    const ok = full.checks.filter((c) => c.ok).length;
-    add('The measured full pipeline governs (checks below)', `${ok}/${full.checks.length} checks${Number.isFinite(r.meta.auditEventsReceived) ? `; ${r.meta.auditEventsReceived.toLocaleString('en-US')} audit events reached the loopback CloudWatch Logs endpoint` : ''}`, ok === full.checks.length);
-  }
-  if (lat.direct && lat.full) {
-    const d50 = lat.full.latencyMs.p50 - lat.direct.latencyMs.p50;
-    const d99 = lat.full.latencyMs.p99 - lat.direct.latencyMs.p99;
-    const how = `16 clients, fixed ${lat.full.offeredRate} calls/s`;
-    add('Full pipeline adds < 1 ms at p50 (small payload, 16 clients)', ms(d50, 3), d50 < 1, how);
-    add('Full pipeline adds < 5 ms at p99 (small payload, 16 clients)', ms(d99, 3), d99 < 5, how);
-  } else {
-    add('Full pipeline adds < 1 ms at p50 (small payload, 16 clients)', 'not measured', null);
-    add('Full pipeline adds < 5 ms at p99 (small payload, 16 clients)', 'not measured', null);
-  }
-  for (const c of Object.keys(hp?.throughput ?? {})) {
-    const t = hp.throughput[c];
-    if (!t.direct) continue;
-    for (const [id, min] of [['passthrough', 0.8], ['full', 0.6]]) {
-      const ratio = t[id] ? ratioOf(t[id], t.direct) : NaN;
-      const name = id === 'passthrough' ? 'Pass-through throughput >= 80% of direct' : 'Full pipeline throughput >= 60% of direct';
-      const bad = t[id] && (t[id].failures || t[id].crashed) ? `${fmtInt(t[id].failures)} failed calls${t[id].crashed ? ' (the proxy crashed during this run)' : ''}` : '';
-      const spread = t[id]?.roundRatios?.length > 1 ? `; rounds ${t[id].roundRatios.map(fmtPct).join(', ')}` : '';
-      add(`${name} (${c} clients)`, t[id] ? `${fmtPct(ratio)} (${fmtInt(t[id].rps)} vs ${fmtInt(t.direct.rps)} calls/s)` : 'not measured', t[id] ? ratio >= min && !bad : null, `${bad}${bad && spread ? '; ' : ''}${spread ? `median of the per-round ratios${spread}` : ''}`);
-    }
-  }
-  const cs = r.sections.coldstart;
-  if (cs?.full) add(`Cold start to ready < 300 ms (median, full config, local upstream; this machine's node ${r.meta?.node ?? ''})`, ms(cs.full.medianWallMs, 0), cs.full.medianWallMs < 300, `median of ${cs.full.runs}; pass-through ${ms(cs.passthrough?.medianWallMs, 0)}`);
-  const dr = cs?.deployRuntime;
-  if (dr?.full) {
-    add(`Cold start to ready < 300 ms under ${dr.version} (AgentCore runs the bundle on Node 22)`, ms(dr.full.medianWallMs, 0), dr.full.medianWallMs < 300, `median of ${dr.full.runs}; pass-through ${ms(dr.passthrough?.medianWallMs, 0)}; bare node ${ms(dr.nodeBaseline?.medianWallMs, 0)}`);
-  } else if (dr?.missing) {
-    add('Cold start to ready < 300 ms under Node 22 (AgentCore runs the bundle on Node 22)', 'not measured', null, dr.missing);
-  }
-  const fp = r.sections.footprint;
-  if (fp && !fp.missing) add('Bundle JS < 2 MB (Cedar wasm counted separately)', `${fmtBytes(fp.jsBytes)} (${fmtInt(fp.jsBytes)} B)`, fp.jsBytes < 2_000_000, `wasm ${fmtBytes(fp.wasmBytes)}; code zip ${fmtBytes(fp.zipBytes)}`);
-  const soak = r.sections.soak;
-  if (soak) {
-    add('RSS after warm-up < 100 MB (full pipeline)', fmtBytes(soak.rssWarm), soak.rssWarm < 100 * 1e6, `at ready: ${fmtBytes(soak.rssStart)}${cs?.passthrough?.medianRssAtReadyBytes ? `; pass-through at ready: ${fmtBytes(cs.passthrough.medianRssAtReadyBytes)}` : ''}${cs?.nodeBaseline ? `; bare node: ${fmtBytes(cs.nodeBaseline.medianRssBytes)}` : ''}`);
-    // Growth between samples taken in the same state: the first and last three of the ten taken under load (the
-    // after-warm-up and end figures are taken idle, 1.5 s after the load stops, and differ by whether V8 happened to
-    // collect and shrink the heap in that pause: the under-load samples of a run move by ~15 MiB either way).
-    const med3 = (xs) => median(xs.map((x) => x.rssBytes));
-    const series = soak.series ?? [];
-    const [from, to, state] = series.length >= 6 ? [med3(series.slice(0, 3)), med3(series.slice(-3)), ', under load'] : [soak.rssWarm, soak.rssEnd, ''];
-    const growth = to - from;
-    const noise = Math.max(10 * MiB, 0.1 * soak.rssWarm);
-    const grew = Number.isFinite(growth) ? `${growth < 0 ? '-' : '+'}${fmtBytes(Math.abs(growth))} (${fmtBytes(from)} -> ${fmtBytes(to)}${state})` : 'n/a';
-    const idle = Number.isFinite(soak.rssEnd) ? `idle after warm-up ${fmtBytes(soak.rssWarm)}, idle at the end ${fmtBytes(soak.rssEnd)}` : '';
-    const why = [soak.died, soak.failures ? `${fmtInt(soak.failures)} failed calls` : '', soak.calls < soak.targetCalls ? `${fmtInt(soak.calls)} of ${fmtInt(soak.targetCalls)} calls within the --soak-max-s limit` : '', idle].filter(Boolean).join('; ');
-    add(`No RSS growth across ${fmtInt(soak.calls)} calls (median of the last 3 vs first 3 of 10 samples under load; beyond noise: max(10 MiB, 10%))`, grew, Number.isFinite(growth) && growth <= noise && soak.failures === 0 && !soak.died, why);
-  }
-  const cat = (r.sections.catalog ?? []).filter((x) => !x.error);
-  if (cat.length >= 2) {
-    const a = cat[0];
-    const b = cat[cat.length - 1];
-    const size = b.tools / a.tools;
-    const disc = b.passthrough.wallReadyMs / a.passthrough.wallReadyMs;
-    const discOnly = b.passthrough.discoveryMs / Math.max(1, a.passthrough.discoveryMs);
-    const list = b.passthrough.p50 / a.passthrough.p50;
-    add(`Start-to-ready no worse than linear (${b.tools}/${a.tools} tools = ${size}x)`, `${fmt(disc, 1)}x (${ms(a.passthrough.wallReadyMs, 0)} -> ${ms(b.passthrough.wallReadyMs, 0)})`, disc <= size, `discovery alone (listening -> ready): ${ms(a.passthrough.discoveryMs, 0)} -> ${ms(b.passthrough.discoveryMs, 0)}, ${fmt(discOnly, 1)}x`);
-    add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, pass-through)`, `${fmt(list, 1)}x`, list <= size);
-    if (a.full && b.full) add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, full: Cedar-filtered)`, `${fmt(b.full.p50 / a.full.p50, 1)}x`, b.full.p50 / a.full.p50 <= size);
-    if (a.fullGeneric && b.fullGeneric) add(`tools/list no worse than linear (${b.tools}/${a.tools} tools, full with a generic permit: Cedar for every entry)`, `${fmt(b.fullGeneric.p50 / a.fullGeneric.p50, 1)}x`, b.fullGeneric.p50 / a.fullGeneric.p50 <= size);
-  }
-  const pol = (r.sections.policy ?? []).filter((x) => !x.error);
-  if (pol.length >= 2) {
-    const a = pol[0];
-    const b = pol[pol.length - 1];
-    const ratio = b.p50 / a.p50;
-    add(`Decision latency flat in rule count (${b.rules}/${a.rules} rules, call p50 ratio <= 1.5x)`, `${fmt(ratio, 2)}x (${ms(a.p50, 3)} -> ${ms(b.p50, 3)})`, ratio <= 1.5);
-  }
-  const micro = r.sections.micro?.policy;
-  if (Array.isArray(micro) && micro.length >= 2 && micro.every((x) => Number.isFinite(x.p50Us))) {
-    const a = micro[0];
-    const b = micro[micro.length - 1];
-    add(`Cedar decision flat in rule count (module, ${b.rules}/${a.rules} rules, p50 ratio <= 1.5x)`, `${fmt(b.p50Us / a.p50Us, 2)}x (${fmt(a.p50Us, 1)} -> ${fmt(b.p50Us, 1)} µs)`, b.p50Us / a.p50Us <= 1.5);
-  }
-  return out;
-}
 
 function table(headers, rows) {
   const esc = (c) => String(c ?? '').replace(/\|/g, '\\|');
@@ -163,7 +73,9 @@ export function summaryText(r) {
   }
   for (const s of hp?.skipped ?? []) parts.push(`skipped ${s.id}: ${s.reason}`);
   for (const [id, why] of Object.entries(hp?.died ?? {})) parts.push(`${id} died: ${why}`);
-  parts.push('\nTargets:\n' + textTable(['target', 'measured', 'verdict', 'note'], verdicts(r).map((v) => [v.target, v.measured, v.verdict, v.note])));
+  parts.push('\nTargets (ratios to baselines measured in this run):\n' + textTable(['target', 'measured', 'verdict', 'note'], verdicts(r).map((v) => [v.target, v.measured, v.verdict, v.note])));
+  const ref = referenceFigures(r);
+  if (ref.length) parts.push('\nFor reference, the former absolute targets (no verdict):\n' + textTable(['figure', 'measured', 'former target', 'note'], ref.map((v) => [v.figure, v.measured, v.formerTarget, v.note])));
   for (const [name, e] of Object.entries(r.errors ?? {})) parts.push(`section ${name} failed: ${e}`);
   return parts.join('\n');
 }
@@ -194,8 +106,17 @@ export function reportMarkdown(r) {
   L.push('');
   L.push('## Targets');
   L.push('');
+  L.push('Every target is a ratio to a baseline measured side by side in this run: the bare Node.js relay (e) for CPU per call and added latency, a bare `node` start and process for cold start and memory.');
+  L.push('');
   L.push(table(['target', 'measured', 'verdict', 'how'], verdicts(r).map((v) => [v.target, v.measured, `**${v.verdict}**`, v.note])));
   L.push('');
+  const ref = referenceFigures(r);
+  if (ref.length) {
+    L.push('For reference, the figures the former absolute targets judged (they depend on the machine, so they carry no verdict):');
+    L.push('');
+    L.push(table(['figure', 'measured', 'former target', 'note'], ref.map((v) => [v.figure, v.measured, v.formerTarget, v.note])));
+    L.push('');
+  }
   if (r.analysis?.length) {
     L.push('### Reading the verdicts');
     L.push('');
@@ -278,11 +199,12 @@ export function reportMarkdown(r) {
       L.push('');
       const runs = (set) => Object.entries(set).filter(([, c]) => Array.isArray(c?.wallMs));
       const firstCall = (c) => (c.firstCallMs === undefined ? '-' : Number.isFinite(c.medianFirstCallMs) ? ms(c.medianFirstCallMs, 1) : `failed (${c.firstCallMs.filter((x) => !Number.isFinite(x)).length} of ${c.firstCallMs.length})`);
-      const coldTable = (set) => table(['configuration', 'median spawn-to-ready', 'median self-reported', 'then the first tools/call', 'all runs (ms)'], runs(set).map(([id, c]) => [
+      const coldTable = (set) => table(['configuration', 'median spawn-to-ready', 'median self-reported', 'then the first tools/call', 'median spawn to the first call answered', 'all runs (ms)'], runs(set).map(([id, c]) => [
         id === 'nodeBaseline' ? `bare \`node -e\` (floor; RSS ${fmtBytes(c.medianRssBytes)})` : id,
         ms(c.medianWallMs, 0),
         id === 'nodeBaseline' ? '-' : ms(c.medianSelfMs, 0),
         id === 'nodeBaseline' ? '-' : firstCall(c),
+        id === 'nodeBaseline' ? '-' : ms(c.medianToFirstCallMs, 0),
         c.wallMs.map((x) => x.toFixed(0)).join(', '),
       ]));
       L.push(`With this machine's node (${m.node}):`);

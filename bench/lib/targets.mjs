@@ -4,7 +4,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -229,4 +229,23 @@ export async function startPeerCli() {
   const url = `http://127.0.0.1:${port}/mcp`;
   await waitForMcp(url);
   return Object.assign(h, { url });
+}
+
+/**
+ * The tool lock of the bench upstream as users write it: the bundle's own `pin` command (assets/runtime/pin.js)
+ * discovering the upstream with a proxy configuration. Returns the lock document (for pinning.lock).
+ */
+export function makeToolLock(env) {
+  const pin = `${ROOT}assets/runtime/pin.js`;
+  if (!existsSync(pin)) throw new Error(`pin command missing: ${pin} (npm run build:runtime)`);
+  const tmp = mkdtempSync(join(tmpdir(), 'bench-pin-'));
+  try {
+    const config = join(tmp, 'proxy-config.json');
+    const lock = join(tmp, 'mcp-tool-lock.json');
+    writeFileSync(config, JSON.stringify({ version: 1, server: { host: '127.0.0.1', port: 1 }, upstreams: [{ name: 'bench', url: env.upstreamUrl, timeoutMs: 30_000 }], identity: { mode: 'none' }, accessControl: { enabled: false }, audit: { sink: 'none' } }));
+    execFileSync(process.execPath, [pin, '--config', config, '--lock', lock], { env: { ...process.env, ...proxyEnv(env) }, stdio: ['ignore', 'ignore', 'pipe'], timeout: 60_000 });
+    return JSON.parse(readFileSync(lock, 'utf8'));
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 }

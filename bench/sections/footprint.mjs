@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync, cpSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SMALL_CALL, fullConfig, passthroughConfig } from '../scenarios.mjs';
+import { SMALL_CALL, fullConfig, passthroughConfig, pinnedConfig } from '../scenarios.mjs';
 import { isOkResult, post, runLoad, toolsCallBody } from '../lib/load.mjs';
 import { freePort, rssBytes, startNode } from '../lib/proc.mjs';
 import { median } from '../lib/stats.mjs';
@@ -108,7 +108,7 @@ async function coldStarts(ctx, log, node) {
   const out = {};
   out.nodeBaseline = await nodeBaseline(ctx.opts.coldstartRuns, node);
   log(`  bare node: median ${out.nodeBaseline.medianWallMs.toFixed(0)} ms spawn-to-first-line, RSS ${(out.nodeBaseline.medianRssBytes / 2 ** 20).toFixed(1)} MiB`);
-  const configs = [['passthrough', passthroughConfig], ['full', fullConfig]];
+  const configs = [['passthrough', passthroughConfig], ['full', fullConfig], ...(ctx.env.toolLock ? [['full-pinned', pinnedConfig]] : [])];
   for (const [id, make] of configs) {
     const wall = [];
     const self = [];
@@ -117,7 +117,9 @@ async function coldStarts(ctx, log, node) {
     // The first tools/call after "ready" (what a session's first tool call waits for on top of the cold start: code
     // paths compiled on first use, the first JWT verification, Cedar slice, tokenization and audit record).
     const first = [];
-    const headers = id === 'full' ? { authorization: `Bearer ${ctx.env.idp.token}` } : {};
+    // Spawn to the first tools/call answered: what a new AgentCore session waits for before its first tool result.
+    const toFirst = [];
+    const headers = id !== 'passthrough' ? { authorization: `Bearer ${ctx.env.idp.token}` } : {};
     const body = toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
     const end = performance.now() + (ctx.opts.coldstartMaxS * 1000) / configs.length;
     for (let i = 0; i < ctx.opts.coldstartRuns && (i < 3 || performance.now() < end); i++) {
@@ -129,14 +131,15 @@ async function coldStarts(ctx, log, node) {
       timelines.push(p.timeline);
       const call = await post(p.url, body, headers).catch((e) => ({ text: String(e), ms: NaN }));
       first.push(isOkResult(call.text) ? call.ms : NaN);
+      toFirst.push(isOkResult(call.text) ? performance.now() - p.spawnedAt : NaN);
       await p.stop();
     }
     // Median time of each start-up log line (first occurrence of each message), in ms since spawn.
     const msgs = [...new Set(timelines.flat().map((e) => e.msg))];
     const timeline = msgs.map((msg) => ({ msg, ms: median(timelines.map((tl) => tl.find((e) => e.msg === msg)?.ms ?? NaN)) })).sort((a, b) => a.ms - b.ms);
     const firstOk = first.filter(Number.isFinite);
-    out[id] = { runs: wall.length, wallMs: wall, selfMs: self, medianWallMs: median(wall), medianSelfMs: median(self), medianRssAtReadyBytes: median(rss), timeline, firstCallMs: first, medianFirstCallMs: firstOk.length === first.length ? median(firstOk) : NaN };
-    log(`  cold start ${id}: median ${median(wall).toFixed(0)} ms spawn-to-ready (self-reported ${median(self).toFixed(0)} ms) over ${wall.length} runs; RSS at ready ${(median(rss) / 2 ** 20).toFixed(1)} MiB; first tools/call ${out[id].medianFirstCallMs.toFixed(1)} ms${firstOk.length < first.length ? ` (${first.length - firstOk.length} failed)` : ''}`);
+    out[id] = { runs: wall.length, wallMs: wall, selfMs: self, medianWallMs: median(wall), medianSelfMs: median(self), medianRssAtReadyBytes: median(rss), timeline, firstCallMs: first, medianFirstCallMs: firstOk.length === first.length ? median(firstOk) : NaN, toFirstCallMs: toFirst, medianToFirstCallMs: firstOk.length === first.length ? median(toFirst) : NaN };
+    log(`  cold start ${id}: median ${median(wall).toFixed(0)} ms spawn-to-ready (self-reported ${median(self).toFixed(0)} ms) over ${wall.length} runs; RSS at ready ${(median(rss) / 2 ** 20).toFixed(1)} MiB; first tools/call ${out[id].medianFirstCallMs.toFixed(1)} ms (${out[id].medianToFirstCallMs.toFixed(0)} ms after spawn)${firstOk.length < first.length ? ` (${first.length - firstOk.length} failed)` : ''}`);
   }
   return out;
 }

@@ -47,12 +47,12 @@ export async function startTarget(t, ctx) {
       const p = await startProxy(env, t.config(env, port), { name: t.id });
       // The loopback CloudWatch Logs endpoint the full pipeline ships audit records to runs on the same cores: its CPU
       // is measured too (the real service is remote).
-      const audit = t.id === 'full' ? ctx.env.cloudwatch?.pid : undefined;
+      const audit = t.auth && t.id !== 'full-stdout' ? ctx.env.cloudwatch?.pid : undefined;
       return { ...common, url: p.url, pids: { front: p.pid, upstream: upstream.pid, audit }, readyMs: p.readyMs, proc: p, stop: p.stop };
     }
     case 'floor': {
-      const p = await startFloor(ctx.upstream.url);
-      return { ...common, url: p.url, pids: { front: p.pid, upstream: ctx.upstream.pid }, proc: p, stop: p.stop };
+      const p = await startFloor(upstream.url);
+      return { ...common, url: p.url, pids: { front: p.pid, upstream: upstream.pid }, proc: p, stop: p.stop };
     }
     case 'peer-http': {
       const p = await startPeerHttp(ctx.upstream.url);
@@ -168,7 +168,9 @@ export async function runHotPath(ctx, log) {
           // Ratio to direct per round (direct ran minutes apart at most, on the same machine state), then the median:
           // a round where the machine was fast or slow for everyone cancels out.
           const ratios = runs.map((x) => x.rps / (rounds.direct?.find((d) => d.round === x.round)?.rps ?? NaN)).filter(Number.isFinite);
-          out.throughput[c][id] = { ...mid, roundsRps: runs.map((x) => x.rps), roundRatios: ratios, ratioToDirect: ratios.length ? median(ratios) : undefined };
+          // Per round: the proxy's CPU per call and p50, paired with the baseline's of the same round by the verdicts.
+          const perRound = runs.map((x) => ({ round: x.round, cpuFrontUs: x.cpuUsPerCall.front, p50: x.latencyMs.p50 }));
+          out.throughput[c][id] = { ...mid, roundsRps: runs.map((x) => x.rps), roundRatios: ratios, ratioToDirect: ratios.length ? median(ratios) : undefined, rounds: perRound };
         }
       }
     }

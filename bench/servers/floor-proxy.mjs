@@ -25,11 +25,15 @@ function readAll(stream, done) {
   stream.on('end', () => done(Buffer.concat(chunks)));
 }
 
+// The MCP-* headers a 2026-07-28 request carries (MCP-Protocol-Version, Mcp-Method, Mcp-Name) are passed on as they
+// are, so the relay can front the 2026-07-28 upstream too.
+const mcpHeaders = (h) => Object.fromEntries(Object.entries(h).filter(([k]) => k.startsWith('mcp-')));
+
 const server = http.createServer((req, res) => {
   readAll(req, (body) => {
     const out = http.request(
       upstream,
-      { method: 'POST', agent, headers: { 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json', 'content-length': body.length } },
+      { method: 'POST', agent, headers: { ...mcpHeaders(req.headers), 'content-type': 'application/json', accept: req.headers.accept ?? 'application/json', 'content-length': body.length } },
       (up) =>
         readAll(up, (answer) => {
           res.writeHead(up.statusCode ?? 502, { 'content-type': up.headers['content-type'] ?? 'application/json', 'content-length': answer.length });

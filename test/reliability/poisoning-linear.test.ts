@@ -1,11 +1,19 @@
 /**
- * Reliability: the tool-poisoning rules run in linear time on adversarial descriptions. Each rule's pattern has RE2
- * semantics (re2js: no backtracking), its prefilter is a V8 regex of literals and `\s` runs, and the scan loop restarts
- * after each match; this checks the whole scan (every input passes every prefilter), not just the engine. Growth, not
- * speed: for every adversarial fragment, scanning a text 8x longer must cost well under the 64x a quadratic scan would (the bound is 24x; best of several runs, so a busy machine does not decide it).
+ * Reliability: the tool-poisoning scan runs in linear time on adversarial descriptions, shown without a clock (so
+ * machine load cannot decide it):
+ * - every rule's pattern runs on RE2 (re2js, no backtracking: linear by construction);
+ * - every native RegExp the scan runs (the literal prefilters, the invisible-character class, the whitespace squeeze;
+ *   found by wrapping RegExp.prototype.exec while it runs) is linear by recheck's automaton checker (the prefilters'
+ *   long word lists checked as one word each: test/support/linear-regex.ts collapseWordGroups says why);
+ * - the scan loop calls the RE2 matcher a number of times that grows linearly with the text (8x the text, at most 8x
+ *   the calls plus a constant), for every adversarial fragment, with every input passing every prefilter.
+ * Each check is shown to fail on a super-linear counterpart. Wall-clock growth is measured by the bench
+ * (`node bench/linear.mjs`).
  */
+import { RE2JS } from 're2js';
 import { POISON_RULES, type PoisonRule } from '../../runtime/src/config/sections/poisoning';
-import { scanText } from '../../runtime/src/stages/poisoning/rules';
+import { compiledRules, scanText } from '../../runtime/src/stages/poisoning/rules';
+import { linearity, linearityOf, regexpsRunBy } from '../support/linear-regex';
 
 /** Fragments that would drive a backtracking matcher of these patterns into super-linear work. */
 const SEEDS = [
@@ -15,8 +23,6 @@ const SEEDS = [
   ' .env', '.env.', 'read ', 'read the ', 'send api ', 'seed ', 'full conversation ', 'data:', 'data:a/b', 'data:a/b;c=d', 'a_', '`a_b',
   '\u200b', '\u{E0041}', 'a', ' ',
 ];
-const SMALL = 4_000;
-const LARGE = 32_000;
 const ALL: { maxChars: number; strip: ReadonlySet<PoisonRule>; skip: ReadonlySet<PoisonRule> } = { maxChars: 4096, strip: new Set(POISON_RULES), skip: new Set() };
 
 /** Passes every rule's prefilter, so each RE2 pattern runs over the whole adversarial text. */
@@ -26,32 +32,69 @@ function text(seed: string, size: number): string {
   return TRIGGER + seed.repeat(Math.ceil(size / seed.length)).slice(0, size);
 }
 
-/**
- * Best of `runs` measurements of the time per scan (strip on: every rule's removal path runs too). Each measurement
- * repeats the scan for at least 20 ms, so short scans are not lost in timer granularity.
- */
-function cost(input: string, runs: number): number {
-  let best = Infinity;
-  for (let r = 0; r < runs; r++) {
-    let n = 0;
-    const t0 = process.hrtime.bigint();
-    let elapsed = 0;
-    do {
-      scanText(input, ALL);
-      n++;
-      elapsed = Number(process.hrtime.bigint() - t0);
-    } while (elapsed < 20e6);
-    best = Math.min(best, elapsed / n);
+/** Calls of the RE2 matcher's find (the scan loop's inner step) while `fn` runs. */
+function re2FindCalls(fn: () => void): number {
+  const proto = Object.getPrototypeOf(RE2JS.compile('a').matcher('')) as { find: (...a: unknown[]) => boolean };
+  const find = proto.find;
+  let calls = 0;
+  proto.find = function (this: unknown, ...args: unknown[]) {
+    calls++;
+    return find.apply(this, args);
+  };
+  try {
+    fn();
+  } finally {
+    proto.find = find;
   }
-  return best;
+  return calls;
+}
+
+/** 8x the text costs at most 8x the matcher calls, plus a constant. */
+function scanGrowsLinearly(scan: (t: string) => void, seed: string) {
+  const small = re2FindCalls(() => scan(text(seed, 500)));
+  const large = re2FindCalls(() => scan(text(seed, 4_000)));
+  return { seed, small, large, linear: large <= 8 * small + 64 };
 }
 
 describe('poisoning rules on long adversarial descriptions', () => {
-  it.each(SEEDS.map((s) => [JSON.stringify(s), s]))('%s: scan cost grows linearly with the length', (_, seed) => {
-    const small = text(seed, SMALL);
-    const large = text(seed, LARGE);
-    cost(small, 1); // warm up (compilation, JIT)
-    const ratio = cost(large, 3) / cost(small, 3);
-    expect({ seed, linear: ratio < 24 }).toEqual({ seed, linear: true });
+  it('every pattern rule runs on RE2', () => {
+    const { patterns } = compiledRules();
+    expect(patterns.length).toBeGreaterThan(0);
+    for (const { re } of patterns) expect(re).toBeInstanceOf(RE2JS);
+  });
+
+  it('runs only native patterns recheck proves linear', () => {
+    const seen = regexpsRunBy(() => SEEDS.forEach((s) => scanText(text(s, 300), ALL)));
+    // The prefilters of every pattern rule ran (each input carries TRIGGER), so the hook saw them.
+    expect(seen.size).toBeGreaterThanOrEqual(compiledRules().patterns.length);
+    expect(linearityOf([...seen.values()].map(({ re }) => re), { collapseWords: true }).filter((v) => !v.linear)).toEqual([]);
+  }, 300_000); // ~45 automata
+
+  it.each(SEEDS.map((s) => [JSON.stringify(s), s]))('%s: RE2 matcher calls grow linearly with the length', (_, seed) => {
+    expect(scanGrowsLinearly((t) => scanText(t, ALL), seed)).toMatchObject({ linear: true });
+  });
+});
+
+describe('the checks fail on super-linear scans', () => {
+  it('a prefilter with adjacent unbounded runs is flagged', () => {
+    expect(linearity(new RegExp(String.raw`(?:ignore|forget)\s*\s*x|(?:do|dont)\s+\s+tell`, 'iu'), { collapseWords: true })).toMatchObject({ linear: false });
+  });
+
+  it('a scan loop that restarts from the start after each match is flagged', () => {
+    // Finds every match, but re-finds all earlier ones first each time: quadratic in the number of matches.
+    const re = RE2JS.compile('(?i)ignore');
+    const restarting = (t: string) => {
+      for (let found = 0; ; found++) {
+        const m = re.matcher(t);
+        let from = 0;
+        let k = 0;
+        while (k <= found && m.find(from)) {
+          from = m.end();
+          k++;
+        }
+        if (k <= found) return;
+      }
+    };
+    expect(scanGrowsLinearly(restarting, 'ignore ')).toMatchObject({ linear: false });
   });
 });
