@@ -28,7 +28,7 @@ export const HELP = `Usage: npm run bench -- [options]
   --profile                 write a V8 CPU profile of every proxy process to bench/results/profiles/
   --build                   rebuild the runtime bundle first (npm run build:runtime); it is built anyway when missing
   --report PATH             where to write the report (default bench/REPORT.md); --no-report to skip
-  --max-minutes M           hard limit for the whole run; a partial report is written (default 12; quick 5)
+  --max-minutes M           hard limit for the whole run; a partial report is written (default 20; quick 5)
 `;
 
 export function parseOptions(argv = process.argv.slice(2)) {
@@ -87,6 +87,6 @@ export function parseOptions(argv = process.argv.slice(2)) {
     profile: values.profile,
     proxyNodeArgs: (values['proxy-node-args'] ?? '').split(/\s+/).filter(Boolean),
     report: values['no-report'] ? null : (values.report ?? 'bench/REPORT.md'),
-    maxMinutes: Number(values['max-minutes'] ?? (q ? 5 : 12)),
+    maxMinutes: Number(values['max-minutes'] ?? (q ? 5 : 20)),
   };
 }
