@@ -47,7 +47,8 @@ describe('proxy core in-process: the upstream-auth seam', () => {
     const log = createLogger('test', { level: 'error' });
     const config = parseConfig({ version: 1, server: { host: '127.0.0.1', port: 0 }, upstreams: [{ name: 'sink', url: upstream.url, headers: { 'x-static': 'yes' } }] });
     manager = new UpstreamManager(config, log, { authFactory: () => authenticator });
-    ({ pipeline } = await buildPipeline(config, log));
+    // The audit trail is not what this file checks: its records and EMF lines stay off jest's output.
+    ({ pipeline } = await buildPipeline(config, log, { audit: { write: () => {} } }));
     const handler = new McpHandler({ pipeline, upstreams: manager, log, serverInfo: { name: 'p', version: '0' } });
     const ready = manager.start();
     http = new ProxyHttpServer({ ...config.server, handler, health: manager, log, ready });
