@@ -1,5 +1,5 @@
 /** Small loopback networking helpers for tests. */
-import { createServer } from 'node:net';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /** A port that was free on 127.0.0.1 a moment ago (for servers that cannot report an ephemeral port). */
 export function freePort(): Promise<number> {
@@ -29,13 +29,42 @@ export async function waitFor<T>(check: () => T | Promise<T>, { timeoutMs = 10_0
   }
 }
 
-/** Starts `server` on an ephemeral port of 127.0.0.1 (loopback only); rejects if it cannot listen. */
-export function listenOnLoopback(server: import('node:net').Server): Promise<import('node:net').AddressInfo> {
+/** The connections of each server started by listenOnLoopback that are still open (for closeServer). */
+const connections = new WeakMap<Server, Set<Socket>>();
+
+/**
+ * Starts `server` on an ephemeral port of 127.0.0.1 (loopback only); rejects if it cannot listen. Its connections are
+ * tracked from here on, so closeServer can drop them.
+ */
+export function listenOnLoopback(server: Server): Promise<AddressInfo> {
+  if (!connections.has(server)) {
+    const open = new Set<Socket>();
+    connections.set(server, open);
+    server.on('connection', (s: Socket) => {
+      open.add(s);
+      s.once('close', () => open.delete(s));
+    });
+  }
   return new Promise((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
       server.off('error', reject);
-      resolve(server.address() as import('node:net').AddressInfo);
+      resolve(server.address() as AddressInfo);
     });
   });
+}
+
+/**
+ * Stops `server` listening and destroys every connection it still holds; resolves once it is closed. A bare
+ * `server.close()` leaves open connections open: a busy or half-closed one (a raw socket nobody reads never sees the
+ * peer's FIN) then stays for good and keeps the jest worker from exiting ("A worker process has failed to exit
+ * gracefully"). http(s) servers drop theirs with closeAllConnections(); a plain net server's are those listenOnLoopback
+ * tracked, so start such a server with listenOnLoopback.
+ */
+export async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const http = server as Server & { closeAllConnections?: () => void };
+  if (typeof http.closeAllConnections === 'function') http.closeAllConnections();
+  for (const s of connections.get(server) ?? []) s.destroy();
+  await closed;
 }

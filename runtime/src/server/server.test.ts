@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseConfig } from '../config/load';
 import { createLogger } from '../log';
 import { buildPipeline } from '../pipeline/build';
+import type { Pipeline } from '../pipeline/pipeline';
 import type { OutgoingRequest, UpstreamAuthenticator, UpstreamCallContext } from '../upstream/auth/types';
 import { UpstreamManager } from '../upstream/manager';
 import { ProxyHttpServer } from './http';
@@ -22,6 +23,7 @@ describe('proxy core in-process: the upstream-auth seam', () => {
   let invalidations = 0;
   let upstream: SdkUpstream;
   let http: ProxyHttpServer;
+  let pipeline: Pipeline;
   let manager: UpstreamManager;
   let url: string;
   const atStartup: typeof seen = [];
@@ -45,7 +47,8 @@ describe('proxy core in-process: the upstream-auth seam', () => {
     const log = createLogger('test', { level: 'error' });
     const config = parseConfig({ version: 1, server: { host: '127.0.0.1', port: 0 }, upstreams: [{ name: 'sink', url: upstream.url, headers: { 'x-static': 'yes' } }] });
     manager = new UpstreamManager(config, log, { authFactory: () => authenticator });
-    const { pipeline } = await buildPipeline(config, log);
+    // The audit trail is not what this file checks: its records and EMF lines stay off jest's output.
+    ({ pipeline } = await buildPipeline(config, log, { audit: { write: () => {} } }));
     const handler = new McpHandler({ pipeline, upstreams: manager, log, serverInfo: { name: 'p', version: '0' } });
     const ready = manager.start();
     http = new ProxyHttpServer({ ...config.server, handler, health: manager, log, ready });
@@ -58,6 +61,8 @@ describe('proxy core in-process: the upstream-auth seam', () => {
   afterAll(async () => {
     await http?.shutdown(1000);
     await manager?.close();
+    // Stops the auditor's flush and metrics timers (else an EMF line every 60 s for as long as the worker lives).
+    await pipeline?.close();
     await upstream?.close();
   });
 

@@ -5,6 +5,7 @@ import type { ProxyConfig } from '../../config/schema';
 import { createLogger } from '../../log';
 import type { Principal, RequestContext, Stage } from '../../pipeline/context';
 import { ErrorCode, GovernanceError } from '../../pipeline/errors';
+import { closeServer, listenOnLoopback } from '../../../../test/support/net';
 import { ANONYMOUS_PRINCIPAL, IAM_PRINCIPAL, createIdentityStage } from './index';
 import { getJson, RemoteKeySet, type GetJson } from './jwks';
 
@@ -326,13 +327,13 @@ describe('RemoteKeySet (the issuer\'s signing keys, against oauth2-mock-server o
     // A server that accepts the connection and never answers: the real GET times out.
     const { createServer } = await import('node:net');
     const silent = createServer(() => {});
-    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const { port } = await listenOnLoopback(silent);
     try {
-      const port = (silent.address() as { port: number }).port;
       const slow = new RemoteKeySet(new URL(`http://127.0.0.1:${port}/jwks`), { ...opts, timeoutMs: 100, getJson });
       await expect(slow.reload()).rejects.toMatchObject({ code: 'ERR_JWKS_TIMEOUT' });
     } finally {
-      silent.close();
+      // The timed-out GET's socket stays half-open on the server side (nothing reads it): closeServer drops it.
+      await closeServer(silent);
     }
     await expect(new RemoteKeySet(new URL('http://127.0.0.1:9/jwks'), { ...opts, getJson }).reload()).rejects.toMatchObject({
       code: 'ERR_JOSE_GENERIC',
@@ -346,12 +347,11 @@ describe('RemoteKeySet (the issuer\'s signing keys, against oauth2-mock-server o
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(`{"keys":[],"pad":"${'x'.repeat(2 * 1024 * 1024)}"}`);
     });
-    await new Promise<void>((r) => big.listen(0, '127.0.0.1', r));
+    const { port } = await listenOnLoopback(big);
     try {
-      const port = (big.address() as { port: number }).port;
       await expect(getJson(new URL(`http://127.0.0.1:${port}/`), 2_000)).rejects.toThrow(/larger than 1048576 bytes/);
     } finally {
-      big.close();
+      await closeServer(big);
     }
   });
 });
