@@ -17,7 +17,9 @@ describe('exchange', () => {
           res.write('data: one\n\n');
           setTimeout(() => res.end('data: two\n\n'), 20);
         } else if (req.url === '/slow-headers') {
-          setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 500);
+          // The caller aborts first: the answer's timer goes with the connection (no timer outlives the file).
+          const answer = setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'), 500);
+          res.once('close', () => clearTimeout(answer));
         } else if (req.url === '/hang') {
           res.writeHead(200, { 'content-type': 'text/event-stream' });
           res.write('data: first\n\n');
