@@ -13,6 +13,7 @@ import { createServer } from 'node:http';
 import { Readable } from 'node:stream';
 import { parseArgs } from 'node:util';
 import { createMcpHandler, fromJsonSchema, McpServer } from '@modelcontextprotocol/server';
+import { serveUntilStopped } from './serve.mjs';
 import { callTool, toolDefinitions } from './tools.mjs';
 
 const { values } = parseArgs({
@@ -59,18 +60,4 @@ const http = createServer(async (req, res) => {
     else res.destroy();
   }
 });
-http.keepAliveTimeout = 65_000;
-
-http.listen(Number(values.port), '127.0.0.1', () => {
-  port = http.address().port;
-  process.stdout.write(JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}/mcp`, tools: tools.length }) + '\n');
-});
-
-const stop = () => {
-  http.closeAllConnections?.();
-  http.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-setTimeout(stop, Number(values['max-lifetime-s']) * 1000).unref();
+serveUntilStopped(http, { port: values.port, tools: tools.length, maxLifetimeS: values['max-lifetime-s'], onPort: (p) => (port = p) });

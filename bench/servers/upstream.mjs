@@ -15,6 +15,7 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { CallToolRequestSchema, ListToolsRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { serveUntilStopped } from './serve.mjs';
 import { callTool, toolDefinitions } from './tools.mjs';
 
 const { values } = parseArgs({
@@ -79,18 +80,4 @@ const http = createServer(async (req, res) => {
     if (!res.headersSent) res.writeHead(500).end();
   }
 });
-http.keepAliveTimeout = 65_000;
-
-http.listen(Number(values.port), '127.0.0.1', () => {
-  const { port } = http.address();
-  process.stdout.write(JSON.stringify({ ready: true, url: `http://127.0.0.1:${port}/mcp`, tools: tools.length }) + '\n');
-});
-
-const stop = () => {
-  http.closeAllConnections?.();
-  http.close(() => process.exit(0));
-  setTimeout(() => process.exit(0), 1000).unref();
-};
-process.on('SIGTERM', stop);
-process.on('SIGINT', stop);
-setTimeout(stop, Number(values['max-lifetime-s']) * 1000).unref();
+serveUntilStopped(http, { port: values.port, tools: tools.length, maxLifetimeS: values['max-lifetime-s'] });
