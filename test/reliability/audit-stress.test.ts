@@ -30,7 +30,10 @@ function config(upstreamUrl: string, endpoint: string, logGroupName: string, fai
       flushIntervalMs: 100,
       maxBufferedRecords: 2000,
       unhealthyPendingRecords: 20,
-      unhealthyPendingAgeMs: 1500,
+      // The time-based bounds (sink_stalled, slow_delivery) are pinned with a fake clock in trail-guarantees.test.ts;
+      // here they would only measure how loaded the test host is (one PutLogEvents round trip on a busy CI core can
+      // take over a second), so they are set out of reach and the count bound above is what trips under faults.
+      unhealthyPendingAgeMs: 60_000,
       closeTimeoutMs: 15_000,
       metrics: { enabled: false },
     },
@@ -40,10 +43,26 @@ function config(upstreamUrl: string, endpoint: string, logGroupName: string, fai
 /** -32008 (audit unavailable) replies, per proxy run. */
 const refusedReplies = { closed: 0 };
 
-/** Calls `ok` `n` times, `concurrency` at a time; returns every reply's error code (undefined for success). */
-async function burst(url: string, prefix: string, n: number, concurrency = 4): Promise<(number | undefined)[]> {
+/** The proxy's audit delivery state from /ping. */
+async function auditState(url: string): Promise<{ healthy: boolean; buffered: number }> {
+  const ping = url.replace(/\/mcp$/, '/ping');
+  return ((await (await fetch(ping)).json()) as { audit: { healthy: boolean; buffered: number } }).audit;
+}
+
+/**
+ * Calls `ok` `n` times, `concurrency` at a time; returns every reply's error code (undefined for success). With
+ * `paced`, each batch starts only once the sink has accepted every record so far (the caller never outruns the sink,
+ * however slow the host), and `backlog` receives the number of undelivered records right after each batch.
+ */
+async function burst(
+  url: string,
+  prefix: string,
+  n: number,
+  { concurrency = 4, paced = false, backlog }: { concurrency?: number; paced?: boolean; backlog?: number[] } = {},
+): Promise<(number | undefined)[]> {
   const codes: (number | undefined)[] = [];
   for (let i = 0; i < n; i += concurrency) {
+    if (paced) await waitFor(async () => (await auditState(url)).buffered === 0, { timeoutMs: 30_000, intervalMs: 20, what: 'the audit backlog delivered' });
     const batch = await Promise.all(
       Array.from({ length: Math.min(concurrency, n - i) }, (_, j) => post(url, toolCall('ok', { text: `${prefix}-${i + j}` }, `${prefix}-${i + j}`), { deadlineMs: 20_000 })),
     );
@@ -52,7 +71,8 @@ async function burst(url: string, prefix: string, n: number, concurrency = 4): P
       codes.push(r.json.error?.code);
       if (r.json.error?.code === -32008) refusedReplies.closed++;
     }
-    await delay(20);
+    if (backlog) backlog.push((await auditState(url)).buffered);
+    if (!paced) await delay(20);
   }
   return codes;
 }
@@ -90,10 +110,26 @@ describe('audit under stress (loopback CloudWatch Logs endpoint)', () => {
       await proxy?.stop();
     });
 
-    test('healthy endpoint: every call succeeds and is audited', async () => {
-      const codes = await burst(proxy.url, 'c0', 20);
+    test('healthy endpoint, caller paced by the sink: no call refused, every call audited in order, backlog bounded by one batch', async () => {
+      // Paced by delivery, not by the clock: a batch of 4 calls holds at most 4 decisions and 4 outcomes (8 records,
+      // under the bound of 20) whatever the host's speed, so a refusal here means the trail miscounts what it holds.
+      const backlog: number[] = [];
+      const codes = await burst(proxy.url, 'c0', 20, { paced: true, backlog });
       expect(codes.filter((c) => c !== undefined)).toEqual([]);
-      await waitFor(() => records('/rel/closed').filter((r) => r.type === 'decision' && String(r.rpc?.id).startsWith('c0-')).length === 20, { timeoutMs: 15_000, what: '20 decision records in CloudWatch' });
+      expect(backlog).toHaveLength(5);
+      for (const b of backlog) expect(b).toBeLessThanOrEqual(8);
+      const c0 = (type: string) => records('/rel/closed').filter((r) => r.type === type && String(r.rpc?.id).startsWith('c0-'));
+      await waitFor(() => c0('outcome').length === 20, { timeoutMs: 15_000, what: '20 outcome records in CloudWatch' });
+      // No loss: exactly one decision and one outcome per call; the upstream saw each call once.
+      for (const type of ['decision', 'outcome']) expect(new Set(c0(type).map((r) => String(r.rpc?.id))).size).toBe(20);
+      expect(c0('decision')).toHaveLength(20);
+      expect(forwarded('c0')).toHaveLength(20);
+      // In order: batches follow one another, so every record of batch k precedes every record of batch k+1 in the
+      // chain, and each call's decision precedes its outcome.
+      const batchOf = (r: AuditRecord) => Math.floor(Number(String(r.rpc?.id).slice(3)) / 4);
+      const chain = records('/rel/closed').filter((r) => String(r.rpc?.id).startsWith('c0-')).sort((a, b) => a.seq - b.seq);
+      expect(chain.map(batchOf)).toEqual([...chain.map(batchOf)].sort((a, b) => a - b));
+      for (const d of c0('decision')) expect(d.seq).toBeLessThan(c0('outcome').find((o) => o.rpc?.id === d.rpc?.id)!.seq);
     });
 
     test('endpoint down (5xx) then throttling: calls are refused with -32008 once records pile up; nothing forwarded unaudited', async () => {
