@@ -173,7 +173,7 @@ test('the tarball holds no tests, sources, source maps, build state or runtime s
 test('THIRD_PARTY_NOTICES names the packages the bundles are known to contain, with their versions and licences', () => {
   const notices = fs.readFileSync(path.join(installed, 'THIRD_PARTY_NOTICES'), 'utf8');
   expect(notices).toBe(fs.readFileSync(path.join(installed, 'assets', 'runtime', 'THIRD_PARTY_NOTICES'), 'utf8'));
-  for (const name of ['jose', 'zod', 're2js', '@modelcontextprotocol/sdk', '@cedar-policy/cedar-wasm', '@aws-sdk/client-cloudwatch-logs', '@smithy/signature-v4']) {
+  for (const name of ['jose', 'zod', 're2js', '@modelcontextprotocol/sdk', '@cedar-policy/cedar-wasm', '@aws-sdk/client-secrets-manager', '@smithy/signature-v4']) {
     const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
     expect(notices).toMatch(new RegExp(`^${name.replace(/[/.]/g, '\\$&')}\\s+${version.replace(/\./g, '\\.')}\\s+(MIT|Apache-2\\.0)\\s`, 'm'));
   }

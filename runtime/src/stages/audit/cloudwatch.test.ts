@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 afterEach(() => ep.clearFaults());
 
-/** A fresh log group and an auditor writing to it through the real CloudWatchLogsClient. */
+/** A fresh log group and an auditor writing to it through the sink's own client (SigV4-signed, verified by the endpoint). */
 async function setup(cfg: Record<string, unknown> = {}, deps: Partial<AuditorDeps> = {}, opts: { createGroup?: boolean } = {}) {
   const group = `/test/audit-${++groupNo}`;
   if (opts.createGroup !== false) ep.createLogGroup(group);
@@ -25,12 +25,12 @@ async function setup(cfg: Record<string, unknown> = {}, deps: Partial<AuditorDep
   const auditor = await createAuditor(
     auditConfig({
       sink: 'cloudwatch',
-      cloudwatch: { logGroupName: group, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...cloudwatch },
+      cloudwatch: { logGroupName: group, endpoint: ep.endpoint, region: ep.region, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...cloudwatch },
       flushIntervalMs: 20,
       metrics: { intervalMs: 3_600_000 },
       ...rest,
     }),
-    { log: logs.log, instanceId: 'cw', write: (l) => stdout.push(l), cloudWatchLogsClient: ep.client(), ...deps },
+    { log: logs.log, instanceId: 'cw', write: (l) => stdout.push(l), cloudWatchCredentials: TEST_CREDENTIALS, ...deps },
   );
   // Fail-closed start-up: calls are forwarded once the sink has accepted audit_start.
   if (opts.createGroup !== false) await auditor.ready();
@@ -289,7 +289,7 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     try {
-      const s = await setup({ cloudwatch: { endpoint: ep.endpoint, region: ep.region } }, { cloudWatchLogsClient: undefined });
+      const s = await setup({ cloudwatch: { endpoint: ep.endpoint, region: ep.region } }, { cloudWatchCredentials: undefined });
       await request(s.auditor);
       await s.auditor.close();
       expect(verifyAuditLog(s.messages())).toMatchObject({ ok: true });
