@@ -121,7 +121,7 @@ test('the README snippet synthesizes from the installed tarball: one AgentCore r
   expect(runtimes).toHaveLength(1);
   const prefix: string = runtimes[0].Properties.AgentRuntimeArtifact.CodeConfiguration.Code.S3.Prefix;
   const asset = path.join(outdir, `asset.${prefix.replace(/\.zip$/, '')}`);
-  for (const f of ['index.js', 'aws-sdk.js', 'cedar_wasm_bg.wasm', 'proxy-config.json', 'THIRD_PARTY_NOTICES']) {
+  for (const f of ['index.js', 'aws-sdk.js', 'aws-logs.js', 'cedar_wasm_bg.wasm', 'proxy-config.json', 'THIRD_PARTY_NOTICES']) {
     expect(fs.existsSync(path.join(asset, f)) ? f : `${f} missing from the code asset`).toBe(f);
   }
   expect(fs.readFileSync(path.join(asset, 'THIRD_PARTY_NOTICES'), 'utf8')).toBe(fs.readFileSync(path.join(installed, 'THIRD_PARTY_NOTICES'), 'utf8'));
@@ -142,6 +142,7 @@ test('the tarball holds the licence, the notices, the bundles, the wasm, the sch
     'lib/index.d.ts',
     'assets/runtime/index.js',
     'assets/runtime/aws-sdk.js',
+    'assets/runtime/aws-logs.js',
     'assets/runtime/verify-audit.js',
     'assets/runtime/cedar_wasm_bg.wasm',
     'assets/runtime/THIRD_PARTY_NOTICES',

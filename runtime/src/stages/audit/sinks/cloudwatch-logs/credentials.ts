@@ -51,9 +51,11 @@ function safeHomedir(): string | undefined {
   }
 }
 
-/** The provider of one source; its module is loaded on the first call. */
+/**
+ * The provider of one source. Its module starts loading now (the auditor is built before the proxy's network waits, so
+ * this CPU work overlaps them); the first fetch happens on the first call.
+ */
 export function sourceProvider(source: CredentialSource, env: NodeJS.ProcessEnv = process.env): CredentialsProvider {
-  let provider: Promise<CredentialsProvider> | undefined;
   const load = async (): Promise<CredentialsProvider> => {
     switch (source) {
       case 'env': {
@@ -86,7 +88,10 @@ export function sourceProvider(source: CredentialSource, env: NodeJS.ProcessEnv 
       }
     }
   };
-  return async () => (await (provider ??= load()))();
+  const provider = load();
+  // A failed load surfaces at the first call, not as an unhandled rejection.
+  provider.catch(() => undefined);
+  return async () => (await provider)();
 }
 
 export interface CredentialCacheOptions {
