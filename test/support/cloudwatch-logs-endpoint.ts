@@ -147,6 +147,8 @@ export class LoopbackCloudWatchLogs {
   private unavailableUntil = 0;
   private throttledUntil = 0;
   private responseDelayMs = 0;
+  /** This endpoint's clock minus the host's (a skewed service clock, or a skewed client seen from the service). */
+  private clockOffsetMs = 0;
   private port = 0;
   private listening = true;
   private nextEventId = 1;
@@ -274,6 +276,11 @@ export class LoopbackCloudWatchLogs {
     this.faults.push({ remaining: n, spec: { drop: when, operation } });
   }
 
+  /** Runs this endpoint's clock `ms` ahead of the host's (signature dates, expiry, the `Date` header); 0 to stop. */
+  setClockOffset(ms: number): void {
+    this.clockOffsetMs = ms;
+  }
+
   /** Delays every answer by `ms` (0 to stop). */
   delayResponses(ms: number): void {
     this.responseDelayMs = ms;
@@ -285,6 +292,7 @@ export class LoopbackCloudWatchLogs {
     this.unavailableUntil = 0;
     this.throttledUntil = 0;
     this.responseDelayMs = 0;
+    this.clockOffsetMs = 0;
   }
 
   async close(): Promise<void> {
@@ -353,6 +361,7 @@ export class LoopbackCloudWatchLogs {
     }
     const text = JSON.stringify(out);
     res.writeHead(status, {
+      date: new Date(Date.now() + this.clockOffsetMs).toUTCString(),
       'content-type': 'application/x-amz-json-1.1',
       'content-length': Buffer.byteLength(text),
       'x-amzn-requestid': `loopback-${this.requests.length}`,
@@ -371,7 +380,8 @@ export class LoopbackCloudWatchLogs {
     if ((creds.sessionToken ?? '') !== String(req.headers['x-amz-security-token'] ?? '')) {
       throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
     }
-    if (creds.expiresAt !== undefined && Date.now() >= creds.expiresAt) {
+    const now = Date.now() + this.clockOffsetMs;
+    if (creds.expiresAt !== undefined && now >= creds.expiresAt) {
       throw new ServiceError('ExpiredTokenException', 'The security token included in the request is expired');
     }
     if (region !== this.region || service !== 'logs') throw new ServiceError('InvalidSignatureException', `Credential should be scoped to a valid region and service 'logs'`);
@@ -379,7 +389,7 @@ export class LoopbackCloudWatchLogs {
     const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
     if (!d) throw new ServiceError('IncompleteSignatureException', 'Missing X-Amz-Date');
     const signingDate = new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
-    if (Math.abs(Date.now() - signingDate.getTime()) > MAX_SIGNATURE_SKEW_MS) {
+    if (Math.abs(now - signingDate.getTime()) > MAX_SIGNATURE_SKEW_MS) {
       throw new ServiceError('InvalidSignatureException', 'Signature expired: the request date is more than 5 minutes from the current time.');
     }
     const names = signedHeaders.split(';');

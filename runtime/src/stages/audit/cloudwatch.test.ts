@@ -283,6 +283,21 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     expect(s.auditor.stats().rejected).toBe(2);
   });
 
+  it('fail-closed: never ready while the endpoint refuses the signature; the log names the operation and the AWS code, never the secret', async () => {
+    const secret = `wrong-secret-${Date.now()}-not-known-to-the-endpoint`;
+    const s = await setup({ failMode: 'closed' }, { cloudWatchCredentials: { accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: secret } }, { createGroup: false });
+    ep.createLogGroup(s.group);
+    await waitFor(() => s.auditor.stats().consecutiveFailures >= 2, 5_000, 'failed attempts');
+    expect(s.auditor.isReady()).toBe(false);
+    expect(s.auditor.stats()).toMatchObject({ proven: false, delivered: 0, lastError: 'InvalidSignatureException' });
+    await expect(s.auditor.beforeForward(requestContext())).rejects.toMatchObject({ code: ErrorCode.AuditUnavailable });
+    const failure = s.logs.entries().find((e) => e.level === 'error' && e.error === 'InvalidSignatureException');
+    expect(failure).toMatchObject({ httpStatus: 400 });
+    expect(s.logs.lines.join('\n')).not.toContain(secret);
+    expect(ep.events(s.group)).toEqual([]);
+    await s.auditor.close();
+  });
+
   it('builds its own client from the config (endpoint, region, default credential chain)', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });

@@ -107,6 +107,17 @@ describe('audit CloudWatch Logs client (loopback CloudWatch Logs endpoint, SigV4
     expect((refused as Error).message).toMatch(/^CloudWatch Logs CreateLogStream failed: .*ECONNREFUSED/);
   });
 
+  it('follows the service clock after a skew of 5 minutes or more (Signature expired, then signed on the server\'s time)', async () => {
+    const c = client({ credentials: TEST_CREDENTIALS });
+    const stream = await freshStream(c);
+    ep.setClockOffset(20 * 60_000);
+    const skewed = await put(c, stream, 'refused').catch((e: unknown) => e);
+    expect(skewed).toMatchObject({ name: 'InvalidSignatureException', operation: 'PutLogEvents' });
+    expect((skewed as Error).message).toMatch(/Signature expired/);
+    await put(c, stream, 'accepted');
+    expect(ep.events(GROUP, stream).map((e) => e.message)).toEqual(['accepted']);
+  });
+
   it('without a region it fails every call with a message that names the setting', async () => {
     const c = new CloudWatchLogsWireClient({ requestTimeoutMs: 1_000, credentials: TEST_CREDENTIALS, env: {} });
     clients.push(c);

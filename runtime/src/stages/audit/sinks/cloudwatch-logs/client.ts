@@ -8,7 +8,9 @@
  *
  * Answers: 200 -> the parsed JSON body; any other status -> CloudWatchLogsServiceError named by the AWS error code
  * (errors.ts). No answer (refused, reset, timeout) or no credentials -> CloudWatchLogsClientError. An answer that says
- * the credentials are no good (expired, unknown key) drops the cached ones so the trail's retry fetches new ones.
+ * the credentials are no good (expired, unknown key) drops the cached ones so the trail's retry fetches new ones. As
+ * the AWS SDK does, an answer whose `Date` is 5 minutes or more from this host's clock sets the offset used for the
+ * signing date (the service refuses signatures more than 5 minutes off), so a retry after a clock skew succeeds.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -19,6 +21,8 @@ import { CredentialCache, credentialSource, sourceProvider, type CredentialSourc
 import { CloudWatchLogsClientError, CREDENTIAL_ERRORS, decodeServiceError, type LogsOperation } from './errors';
 
 const TARGET_PREFIX = 'Logs_20140328.';
+/** A server clock this far from ours (or farther) is taken as the signing clock (AWS SDK: the same 5 minutes). */
+const CLOCK_SKEW_MS = 5 * 60_000;
 const CONTENT_TYPE = 'application/x-amz-json-1.1';
 
 export interface LogsClientSettings {
@@ -79,6 +83,8 @@ export class CloudWatchLogsWireClient implements LogsApi {
   private readonly agent: http.Agent;
   private readonly transport: typeof http | typeof https;
   private readonly requestTimeoutMs: number;
+  /** Server clock minus this host's clock, once a skew of 5 minutes or more was seen; else 0. */
+  private clockOffsetMs = 0;
 
   constructor(s: LogsClientSettings) {
     const env = s.env ?? process.env;
@@ -141,16 +147,24 @@ export class CloudWatchLogsWireClient implements LogsApi {
           'content-length': String(Buffer.byteLength(body)),
         },
         body,
-      });
+      }, { signingDate: new Date(Date.now() + this.clockOffsetMs) });
     } catch (err) {
       // The credential chain failed (its messages name the source and the reason, never a credential).
       throw new CloudWatchLogsClientError(operation, 'CredentialsProviderError', `no AWS credentials (${this.credentialSource}): ${reason(err)}`);
     }
     const { status, headers, text } = await this.send(operation, url, port, signed.headers, body);
+    this.followServerClock(headers.date);
     if (status === 200) return text ? (JSON.parse(text) as Record<string, unknown>) : {};
     const err = decodeServiceError(operation, status, headers, text);
     if (CREDENTIAL_ERRORS.has(err.code)) this.credentials?.invalidate();
     throw err;
+  }
+
+  private followServerClock(date: string | undefined): void {
+    const server = date ? Date.parse(date) : NaN;
+    if (Number.isFinite(server) && Math.abs(server - (Date.now() + this.clockOffsetMs)) >= CLOCK_SKEW_MS) {
+      this.clockOffsetMs = server - Date.now();
+    }
   }
 
   private send(
