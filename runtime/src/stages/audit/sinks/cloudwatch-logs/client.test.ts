@@ -95,10 +95,13 @@ describe('audit CloudWatch Logs client (loopback CloudWatch Logs endpoint, SigV4
   it('a connection refused and a missing answer fail with the operation named (no retries of its own)', async () => {
     const c = client({ credentials: TEST_CREDENTIALS, requestTimeoutMs: 300 });
     const stream = await freshStream(c);
-    ep.delayResponses(2_000);
+    ep.delayResponses(1_000);
+    const answered = ep.requests.length;
     const timedOut = await put(c, stream).catch((e: unknown) => e);
     expect(timedOut).toMatchObject({ name: 'TimeoutError', operation: 'PutLogEvents' });
     ep.delayResponses(0);
+    // The endpoint's delayed answer (to a connection the client closed) is done before the file ends: no timer outlives it.
+    await waitFor(() => ep.requests.length > answered, { timeoutMs: 10_000, what: 'the delayed answer' });
     const down = await LoopbackCloudWatchLogs.start();
     const endpoint = down.endpoint;
     await down.close();
