@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /**
  * `node bench/cloudwatch-ab.mjs [--runs N] [--puts N]`: the A/B behind the decision on the audit sink's CloudWatch
- * Logs client (bench/README.md, "Tried and dropped"). Bundles bench/micro/cloudwatch-ab.ts twice with esbuild (minified,
- * node target, as the runtime), once with the SDK client the sink uses and once with the prototype of a client of its
- * own, then starts each N times, interleaved, against the loopback CloudWatch Logs endpoint (real awsJson1_1 protocol,
+ * Logs client (bench/README.md). Bundles bench/micro/cloudwatch-ab.ts twice with esbuild (minified,
+ * node target, as the runtime), once with the sink as it was on the AWS SDK's CloudWatchLogsClient
+ * (bench/micro/cloudwatch-sdk-baseline.ts) and once with the sink as built, on its own client, then starts each N times, interleaved, against the loopback CloudWatch Logs endpoint (real awsJson1_1 protocol,
  * SigV4 verified): time to load the client code, time to the stream created (the sink's part of "ready"), RSS then,
  * and CPU per PutLogEvents of 50 records. Prints medians.
  */

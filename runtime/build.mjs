@@ -3,6 +3,7 @@
  * Builds the proxy runtime:
  *   assets/runtime/index.js           the proxy, minified CommonJS (node20 target), no node_modules needed at run time
  *   assets/runtime/aws-sdk.js         the AWS SDK packages the proxy imports, required by index.js on first use
+ *   assets/runtime/aws-logs.js        the few @smithy / @aws-sdk packages of the audit sink's CloudWatch Logs client, ditto
  *   assets/runtime/verify-audit.js    the audit-log verifier command (runtime/cli/verify-audit.ts)
  *   assets/runtime/pin.js             the tool-pinning command (runtime/cli/pin.ts)
  *   assets/runtime/cedar_wasm_bg.wasm the Cedar engine, loaded by @cedar-policy/cedar-wasm/nodejs from `${__dirname}`
@@ -68,32 +69,44 @@ const common = {
  */
 const AWS_SDK_FILE = 'aws-sdk.js';
 const AWS_SDK_SPECIFIER = /^@(aws-sdk|smithy)\//;
-function splitAwsSdk(seen) {
+/**
+ * The audit sink's CloudWatch Logs client (runtime/src/stages/audit/sinks/cloudwatch-logs/) needs only the SigV4
+ * signer and one credential provider: those go to a small file of their own, assets/runtime/aws-logs.js, so a proxy
+ * whose only AWS calls are its audit trail (the construct's default) does not parse the whole SDK file at cold start.
+ * The AWS SDK's full default chain, which that client uses only on a developer's machine, stays in aws-sdk.js.
+ */
+const AWS_LOGS_FILE = 'aws-logs.js';
+const AUDIT_CLIENT_DIR = join('runtime', 'src', 'stages', 'audit', 'sinks', 'cloudwatch-logs');
+const SHARED_WITH_SDK_FILE = new Set(['@aws-sdk/credential-provider-node']);
+function splitAwsSdk(seen, logsSeen = seen) {
   return {
     name: 'split-aws-sdk',
     setup(b) {
       b.onResolve({ filter: AWS_SDK_SPECIFIER }, (a) => {
-        seen.add(a.path);
-        return { path: a.path, namespace: 'aws-sdk' };
+        const logs = a.importer.includes(AUDIT_CLIENT_DIR) && !SHARED_WITH_SDK_FILE.has(a.path);
+        (logs ? logsSeen : seen).add(a.path);
+        return { path: a.path, namespace: logs ? 'aws-logs' : 'aws-sdk' };
       });
-      b.onResolve({ filter: new RegExp(`^\\./${AWS_SDK_FILE.replace('.', '\\.')}$`) }, (a) => ({ path: a.path, external: true }));
-      b.onLoad({ filter: /.*/, namespace: 'aws-sdk' }, (a) => ({
-        contents: `module.exports = require(${JSON.stringify(`./${AWS_SDK_FILE}`)})[${JSON.stringify(a.path)}];`,
-        loader: 'js',
-        resolveDir: root,
-      }));
+      b.onResolve({ filter: /^\.\/aws-(sdk|logs)\.js$/ }, (a) => ({ path: a.path, external: true }));
+      for (const [namespace, file] of [['aws-sdk', AWS_SDK_FILE], ['aws-logs', AWS_LOGS_FILE]]) {
+        b.onLoad({ filter: /.*/, namespace }, (a) => ({
+          contents: `module.exports = require(${JSON.stringify(`./${file}`)})[${JSON.stringify(a.path)}];`,
+          loader: 'js',
+          resolveDir: root,
+        }));
+      }
     },
   };
 }
 
-/** assets/runtime/aws-sdk.js (or DIR/aws-sdk.js): one lazy getter per package the entry imports. Returns esbuild's result. */
-async function buildAwsSdk(specifiers, dir, minify) {
+/** assets/runtime/<file> (or DIR/<file>): one lazy getter per package the entry imports. Returns esbuild's result. */
+async function buildAwsSdk(specifiers, dir, minify, file = AWS_SDK_FILE) {
   if (specifiers.size === 0) return undefined;
   const contents = [...specifiers]
     .sort()
     .map((s) => `Object.defineProperty(exports, ${JSON.stringify(s)}, { enumerable: true, get: () => require(${JSON.stringify(s)}) });`)
     .join('\n');
-  return build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: join(dir, AWS_SDK_FILE), minify });
+  return build({ ...common, stdin: { contents, resolveDir: root, loader: 'js' }, outfile: join(dir, file), minify });
 }
 
 /** Bundles a one-off script from TypeScript source text, runs it with node and returns what it printed. */
@@ -121,15 +134,17 @@ if (readableAt >= 0) {
   const dir = resolve(process.argv[readableAt + 1] ?? '');
   mkdirSync(dir, { recursive: true });
   const sdk = new Set();
+  const logs = new Set();
   await build({
     ...common,
-    plugins: [...common.plugins, splitAwsSdk(sdk)],
+    plugins: [...common.plugins, splitAwsSdk(sdk, logs)],
     entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
     outfile: join(dir, 'index.js'),
     minify: false,
     define: { __PROXY_VERSION__: JSON.stringify(`${pkg.version}-readable`), __CEDAR_SCHEMA_JSON__: cedarSchemaJson },
   });
   await buildAwsSdk(sdk, dir, false);
+  await buildAwsSdk(logs, dir, false, AWS_LOGS_FILE);
   copyFileSync(join(root, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm'), join(dir, 'cedar_wasm_bg.wasm'));
   say(`readable runtime bundle: ${join(dir, 'index.js')}`);
   process.exit(0);
@@ -139,11 +154,12 @@ mkdirSync(outDir, { recursive: true });
 // No notices from an earlier build survive a build that fails before writing its own.
 for (const f of [join(outDir, 'THIRD_PARTY_NOTICES'), join(root, 'THIRD_PARTY_NOTICES')]) rmSync(f, { force: true });
 const sdk = new Set();
+const logs = new Set();
 /** Each written bundle's metafile, by file name in assets/runtime/. */
 const metafiles = {};
 metafiles['index.js'] = (await build({
   ...common,
-  plugins: [...common.plugins, splitAwsSdk(sdk)],
+  plugins: [...common.plugins, splitAwsSdk(sdk, logs)],
   entryPoints: [join(root, 'runtime', 'src', 'main.ts')],
   outfile: outFile,
   minify: true,
@@ -153,6 +169,9 @@ metafiles['index.js'] = (await build({
 const sdkResult = await buildAwsSdk(sdk, outDir, true);
 if (sdkResult) metafiles[AWS_SDK_FILE] = sdkResult.metafile;
 else if (existsSync(join(outDir, AWS_SDK_FILE))) rmSync(join(outDir, AWS_SDK_FILE));
+const logsResult = await buildAwsSdk(logs, outDir, true, AWS_LOGS_FILE);
+if (logsResult) metafiles[AWS_LOGS_FILE] = logsResult.metafile;
+else if (existsSync(join(outDir, AWS_LOGS_FILE))) rmSync(join(outDir, AWS_LOGS_FILE));
 
 metafiles['verify-audit.js'] = (await build({
   ...common,
@@ -214,6 +233,7 @@ writeFileSync(
 const kib = (f) => `${(statSync(f).size / 1024).toFixed(1)} KiB`;
 say(`runtime bundle: ${outFile} ${kib(outFile)}`);
 if (sdkResult) say(`AWS SDK:        ${join(outDir, AWS_SDK_FILE)} ${kib(join(outDir, AWS_SDK_FILE))} (loaded on first use)`);
+if (logsResult) say(`audit AWS:      ${join(outDir, AWS_LOGS_FILE)} ${kib(join(outDir, AWS_LOGS_FILE))} (signer + credential providers of the audit sink's client)`);
 if (existsSync(join(outDir, 'cedar_wasm_bg.wasm'))) say(`cedar wasm:     ${join(outDir, 'cedar_wasm_bg.wasm')} ${kib(join(outDir, 'cedar_wasm_bg.wasm'))}`);
 say(`audit verifier: ${join(outDir, 'verify-audit.js')} ${kib(join(outDir, 'verify-audit.js'))}`);
 say(`pin command:    ${join(outDir, 'pin.js')} ${kib(join(outDir, 'pin.js'))}`);

@@ -1,7 +1,7 @@
 /**
  * Audit sink capacity: records per second the audit trail ships to CloudWatch Logs when every PutLogEvents answer
  * takes a given time. The trail (runtime/src/stages/audit/trail.ts) and the CloudWatch sink run as in the proxy, with
- * the real CloudWatchLogsClient, against the loopback CloudWatch Logs endpoint (test/support, awsJson1_1 + SigV4;
+ * the sink's own CloudWatch Logs client, against the loopback CloudWatch Logs endpoint (test/support, awsJson1_1 + SigV4;
  * answers delayed by the latency under test, events counted, not kept). The buffer is kept full, so the figure is
  * what the sink can ship, not what arrives. Records are real outcome records (RecordBuilder) of a typical call.
  *
@@ -10,10 +10,10 @@
  */
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { LoopbackCloudWatchLogs } from '../../test/support/cloudwatch-logs-endpoint';
+import { LoopbackCloudWatchLogs, TEST_CREDENTIALS } from '../../test/support/cloudwatch-logs-endpoint';
 import type { Logger } from '../../runtime/src/log';
 import { RecordBuilder } from '../../runtime/src/stages/audit/record';
-import { CloudWatchSink } from '../../runtime/src/stages/audit/sinks/cloudwatch';
+import { CloudWatchSink, createCloudWatchLogsClient } from '../../runtime/src/stages/audit/sinks/cloudwatch';
 import { requestContext } from '../../runtime/src/stages/audit/test-fixtures';
 import { AuditTrail } from '../../runtime/src/stages/audit/trail';
 
@@ -30,7 +30,7 @@ async function measure(latencyMs: number, runS: number) {
     const builder = new RecordBuilder({ salt: randomBytes(32), includeContent: false, maxContentBytes: 8192 });
     const ctx = requestContext({ rpcId: 42 });
     const body = builder.outcome(ctx, { status: 'ok', toolError: false, result: { content: [{ type: 'text', text: 'x'.repeat(200) }] } }, performance.now());
-    const sink = new CloudWatchSink({ client: ep.client(), logGroupName: GROUP, logStreamName: `bench/${latencyMs}` });
+    const sink = new CloudWatchSink({ client: createCloudWatchLogsClient({ region: ep.region, endpoint: ep.endpoint, requestTimeoutMs: 30_000, credentials: TEST_CREDENTIALS }), logGroupName: GROUP, logStreamName: `bench/${latencyMs}` });
     const trail = new AuditTrail({
       instanceId: `bench-${latencyMs}`,
       sink,

@@ -1,7 +1,7 @@
 /**
  * End-to-end: the audit trail of the BUILT proxy bundle, run as deployed (a copy of assets/runtime outside the
- * repository, no node_modules: the AWS SDK comes from the bundle's aws-sdk.js), shipped with the real CloudWatch Logs
- * client to the loopback CloudWatch Logs endpoint (test/support/cloudwatch-logs-endpoint.ts: the service's wire
+ * repository, no node_modules: the AWS SDK comes from the bundle's aws-sdk.js), shipped with the audit sink's own
+ * CloudWatch Logs client (awsJson1_1, @smithy/signature-v4; not the AWS SDK's client) to the loopback CloudWatch Logs endpoint (test/support/cloudwatch-logs-endpoint.ts: the service's wire
  * protocol, SigV4 verified against static credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_REGION).
  * All governance stages are on (gov-config.ts), and the ops upstream is reached with OAuth2 client credentials whose
  * client secret the proxy reads from the loopback Secrets Manager endpoint: that secret is a canary.
@@ -53,6 +53,19 @@ interface Step {
   /** Actions that must be recorded. */
   readonly actions?: readonly string[];
 }
+
+test('the built runtime holds no AWS SDK CloudWatch Logs client: the audit sink ships with its own, its AWS pieces in aws-logs.js (THIRD_PARTY_NOTICES lists what esbuild bundled)', () => {
+  const notices = readFileSync(join(REPO_ROOT, 'assets', 'runtime', 'THIRD_PARTY_NOTICES'), 'utf8');
+  // The notices are generated from the bundles' esbuild metafiles: one line per bundled package, with the file(s) holding it.
+  expect(notices).toMatch(/^@smithy\/signature-v4\s+\S+\s+Apache-2\.0\s+aws-logs\.js, aws-sdk\.js$/m);
+  expect(notices).toMatch(/^@smithy\/credential-provider-imds\s+\S+\s+Apache-2\.0\s+aws-logs\.js/m);
+  expect(notices).not.toMatch(/^@aws-sdk\/client-cloudwatch-logs\s/m);
+  // The small file holds no service client (a proxy whose only AWS calls are its audit trail never parses aws-sdk.js).
+  expect(notices).not.toMatch(/^@aws-sdk\/client-\S+\s+\S+\s+\S+\s+.*aws-logs\.js/m);
+  for (const file of ['index.js', 'aws-sdk.js', 'aws-logs.js']) {
+    expect(readFileSync(join(REPO_ROOT, 'assets', 'runtime', file), 'utf8')).not.toContain('@aws-sdk/client-cloudwatch-logs');
+  }
+});
 
 describe('audit e2e: CloudWatch sink on the loopback CloudWatch Logs endpoint, canaries, bundled verifier, SIGTERM flush', () => {
   let cw: LoopbackCloudWatchLogs;

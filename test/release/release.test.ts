@@ -121,7 +121,7 @@ test('the README snippet synthesizes from the installed tarball: one AgentCore r
   expect(runtimes).toHaveLength(1);
   const prefix: string = runtimes[0].Properties.AgentRuntimeArtifact.CodeConfiguration.Code.S3.Prefix;
   const asset = path.join(outdir, `asset.${prefix.replace(/\.zip$/, '')}`);
-  for (const f of ['index.js', 'aws-sdk.js', 'cedar_wasm_bg.wasm', 'proxy-config.json', 'THIRD_PARTY_NOTICES']) {
+  for (const f of ['index.js', 'aws-sdk.js', 'aws-logs.js', 'cedar_wasm_bg.wasm', 'proxy-config.json', 'THIRD_PARTY_NOTICES']) {
     expect(fs.existsSync(path.join(asset, f)) ? f : `${f} missing from the code asset`).toBe(f);
   }
   expect(fs.readFileSync(path.join(asset, 'THIRD_PARTY_NOTICES'), 'utf8')).toBe(fs.readFileSync(path.join(installed, 'THIRD_PARTY_NOTICES'), 'utf8'));
@@ -142,6 +142,7 @@ test('the tarball holds the licence, the notices, the bundles, the wasm, the sch
     'lib/index.d.ts',
     'assets/runtime/index.js',
     'assets/runtime/aws-sdk.js',
+    'assets/runtime/aws-logs.js',
     'assets/runtime/verify-audit.js',
     'assets/runtime/cedar_wasm_bg.wasm',
     'assets/runtime/THIRD_PARTY_NOTICES',
@@ -173,7 +174,7 @@ test('the tarball holds no tests, sources, source maps, build state or runtime s
 test('THIRD_PARTY_NOTICES names the packages the bundles are known to contain, with their versions and licences', () => {
   const notices = fs.readFileSync(path.join(installed, 'THIRD_PARTY_NOTICES'), 'utf8');
   expect(notices).toBe(fs.readFileSync(path.join(installed, 'assets', 'runtime', 'THIRD_PARTY_NOTICES'), 'utf8'));
-  for (const name of ['jose', 'zod', 're2js', '@modelcontextprotocol/sdk', '@cedar-policy/cedar-wasm', '@aws-sdk/client-cloudwatch-logs', '@smithy/signature-v4']) {
+  for (const name of ['jose', 'zod', 're2js', '@modelcontextprotocol/sdk', '@cedar-policy/cedar-wasm', '@aws-sdk/client-secrets-manager', '@smithy/signature-v4']) {
     const version = JSON.parse(fs.readFileSync(path.join(root, 'node_modules', name, 'package.json'), 'utf8')).version as string;
     expect(notices).toMatch(new RegExp(`^${name.replace(/[/.]/g, '\\$&')}\\s+${version.replace(/\./g, '\\.')}\\s+(MIT|Apache-2\\.0)\\s`, 'm'));
   }

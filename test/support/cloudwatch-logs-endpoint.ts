@@ -3,7 +3,10 @@
  * (awsJson1_1: `POST /`, `X-Amz-Target: Logs_20140328.<Operation>`, JSON bodies, errors as
  * `{"__type": "<Code>", "message": ...}`), so the real `CloudWatchLogsClient` can be pointed at it.
  *
- * It verifies each request's SigV4 signature against the static test credentials, enforces the PutLogEvents batch
+ * It verifies each request's SigV4 signature against the credentials it knows (the static test credentials, plus any
+ * `allowCredentials` adds, with their session token and expiry: expired ones are refused with ExpiredTokenException,
+ * unknown keys with UnrecognizedClientException, a signature more than 5 minutes off with InvalidSignatureException,
+ * as the service does), enforces the PutLogEvents batch
  * rules the way the service does (at most 10,000 events, at most 1,048,576 bytes counting 26 bytes per event,
  * chronological order, at most a 24 h span; too old / too new events are rejected in `rejectedLogEventsInfo`), and
  * stores accepted events so tests can read them back (directly, or with GetLogEvents / FilterLogEvents).
@@ -114,6 +117,18 @@ export interface LoopbackCloudWatchLogsOptions {
 /** Static credentials the endpoint accepts (test-only values). */
 export const TEST_CREDENTIALS = { accessKeyId: 'AKIDLOOPBACKTEST0001', secretAccessKey: 'loopback-test-secret-key-not-a-real-one' } as const;
 
+/** Credentials the endpoint accepts: temporary ones carry a session token and stop working at `expiresAt`. */
+export interface AcceptedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  /** Epoch ms after which requests signed with them get ExpiredTokenException. */
+  readonly expiresAt?: number;
+}
+
+/** Largest difference between a request's X-Amz-Date and the endpoint's clock (the service allows 5 minutes). */
+const MAX_SIGNATURE_SKEW_MS = 5 * 60_000;
+
 export class LoopbackCloudWatchLogs {
   /** Starts the endpoint on 127.0.0.1 with an ephemeral port. */
   static async start(opts: LoopbackCloudWatchLogsOptions = {}): Promise<LoopbackCloudWatchLogs> {
@@ -124,16 +139,20 @@ export class LoopbackCloudWatchLogs {
 
   readonly region: string;
   readonly requests: RecordedRequest[] = [];
+  /** Access key ids of the signed requests answered so far, in order (what the client signed with). */
+  readonly signedBy: string[] = [];
   private readonly server: Server;
   private readonly groups = new Map<string, Map<string, StreamState>>();
   private readonly faults: QueuedFault[] = [];
   private unavailableUntil = 0;
   private throttledUntil = 0;
   private responseDelayMs = 0;
+  /** This endpoint's clock minus the host's (a skewed service clock, or a skewed client seen from the service). */
+  private clockOffsetMs = 0;
   private port = 0;
   private listening = true;
   private nextEventId = 1;
-  private readonly signer: SignatureV4;
+  private readonly principals = new Map<string, AcceptedCredentials>([[TEST_CREDENTIALS.accessKeyId, TEST_CREDENTIALS]]);
   private readonly verifySignatures: boolean;
   private readonly countOnly: boolean;
 
@@ -142,7 +161,6 @@ export class LoopbackCloudWatchLogs {
     this.verifySignatures = opts.verifySignatures ?? true;
     this.countOnly = opts.countOnly ?? false;
     for (const g of opts.logGroups ?? []) this.createLogGroup(g);
-    this.signer = new SignatureV4({ service: 'logs', region: this.region, credentials: TEST_CREDENTIALS, sha256: NodeSha256 });
     this.server = createServer((req, res) => void this.handle(req, res));
     // Idle connections stay open as long as Node's default. Node's client agent closes a pooled socket one second
     // before the server's advertised keep-alive timeout, so a 1 s timeout here made every client call a new connection.
@@ -163,6 +181,17 @@ export class LoopbackCloudWatchLogs {
       maxAttempts: 1,
       ...overrides,
     });
+  }
+
+  /** Accepts (or replaces) credentials, e.g. those a credentials endpoint just issued. */
+  allowCredentials(c: AcceptedCredentials): void {
+    this.principals.set(c.accessKeyId, c);
+  }
+
+  /** Makes credentials expire now (requests signed with them get ExpiredTokenException). */
+  expireCredentials(accessKeyId: string): void {
+    const c = this.principals.get(accessKeyId);
+    if (c) this.principals.set(accessKeyId, { ...c, expiresAt: Date.now() - 1 });
   }
 
   createLogGroup(name: string): void {
@@ -247,6 +276,11 @@ export class LoopbackCloudWatchLogs {
     this.faults.push({ remaining: n, spec: { drop: when, operation } });
   }
 
+  /** Runs this endpoint's clock `ms` ahead of the host's (signature dates, expiry, the `Date` header); 0 to stop. */
+  setClockOffset(ms: number): void {
+    this.clockOffsetMs = ms;
+  }
+
   /** Delays every answer by `ms` (0 to stop). */
   delayResponses(ms: number): void {
     this.responseDelayMs = ms;
@@ -258,6 +292,7 @@ export class LoopbackCloudWatchLogs {
     this.unavailableUntil = 0;
     this.throttledUntil = 0;
     this.responseDelayMs = 0;
+    this.clockOffsetMs = 0;
   }
 
   async close(): Promise<void> {
@@ -326,6 +361,7 @@ export class LoopbackCloudWatchLogs {
     }
     const text = JSON.stringify(out);
     res.writeHead(status, {
+      date: new Date(Date.now() + this.clockOffsetMs).toUTCString(),
       'content-type': 'application/x-amz-json-1.1',
       'content-length': Buffer.byteLength(text),
       'x-amzn-requestid': `loopback-${this.requests.length}`,
@@ -333,18 +369,29 @@ export class LoopbackCloudWatchLogs {
     res.end(text);
   }
 
-  /** Recomputes the SigV4 signature over the headers the client signed and compares it. */
+  /** Recomputes the SigV4 signature over the headers the client signed and compares it; checks key, token and expiry. */
   private async verifySignature(req: IncomingMessage, body: string): Promise<void> {
     const auth = String(req.headers.authorization ?? '');
     const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/([^/]+)\/aws4_request, SignedHeaders=([^,]+), Signature=([0-9a-f]{64})$/.exec(auth);
     if (!m) throw new ServiceError('MissingAuthenticationTokenException', 'Missing or malformed Authorization header');
     const [, akid, , region, service, signedHeaders, signature] = m;
-    if (akid !== TEST_CREDENTIALS.accessKeyId) throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    const creds = this.principals.get(akid);
+    if (!creds) throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    if ((creds.sessionToken ?? '') !== String(req.headers['x-amz-security-token'] ?? '')) {
+      throw new ServiceError('UnrecognizedClientException', 'The security token included in the request is invalid.');
+    }
+    const now = Date.now() + this.clockOffsetMs;
+    if (creds.expiresAt !== undefined && now >= creds.expiresAt) {
+      throw new ServiceError('ExpiredTokenException', 'The security token included in the request is expired');
+    }
     if (region !== this.region || service !== 'logs') throw new ServiceError('InvalidSignatureException', `Credential should be scoped to a valid region and service 'logs'`);
     const amzDate = String(req.headers['x-amz-date'] ?? '');
     const d = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(amzDate);
     if (!d) throw new ServiceError('IncompleteSignatureException', 'Missing X-Amz-Date');
     const signingDate = new Date(Date.UTC(+d[1], +d[2] - 1, +d[3], +d[4], +d[5], +d[6]));
+    if (Math.abs(now - signingDate.getTime()) > MAX_SIGNATURE_SKEW_MS) {
+      throw new ServiceError('InvalidSignatureException', 'Signature expired: the request date is more than 5 minutes from the current time.');
+    }
     const names = signedHeaders.split(';');
     const headers: Record<string, string> = {};
     for (const n of names) {
@@ -352,10 +399,12 @@ export class LoopbackCloudWatchLogs {
       if (v === undefined) throw new ServiceError('InvalidSignatureException', `Signed header ${n} is missing`);
       headers[n] = Array.isArray(v) ? v.join(',') : v;
     }
+    const signer = new SignatureV4({ service: 'logs', region: this.region, credentials: creds, sha256: NodeSha256 });
     const request = new HttpRequest({ method: req.method ?? 'POST', protocol: 'http:', hostname: '127.0.0.1', port: this.port, path: req.url ?? '/', headers, body });
-    const signed = await this.signer.sign(request, { signingDate, signableHeaders: new Set(names) });
+    const signed = await signer.sign(request, { signingDate, signableHeaders: new Set(names) });
     const expected = /Signature=([0-9a-f]{64})/.exec(String(signed.headers.authorization))?.[1];
     if (expected !== signature) throw new ServiceError('InvalidSignatureException', 'The request signature we calculated does not match the signature you provided.');
+    this.signedBy.push(akid);
   }
 
   private group(name: unknown): Map<string, StreamState> {

@@ -15,7 +15,7 @@ afterAll(async () => {
 });
 afterEach(() => ep.clearFaults());
 
-/** A fresh log group and an auditor writing to it through the real CloudWatchLogsClient. */
+/** A fresh log group and an auditor writing to it through the sink's own client (SigV4-signed, verified by the endpoint). */
 async function setup(cfg: Record<string, unknown> = {}, deps: Partial<AuditorDeps> = {}, opts: { createGroup?: boolean } = {}) {
   const group = `/test/audit-${++groupNo}`;
   if (opts.createGroup !== false) ep.createLogGroup(group);
@@ -25,12 +25,12 @@ async function setup(cfg: Record<string, unknown> = {}, deps: Partial<AuditorDep
   const auditor = await createAuditor(
     auditConfig({
       sink: 'cloudwatch',
-      cloudwatch: { logGroupName: group, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...cloudwatch },
+      cloudwatch: { logGroupName: group, endpoint: ep.endpoint, region: ep.region, retry: { baseDelayMs: 2, maxDelayMs: 20 }, ...cloudwatch },
       flushIntervalMs: 20,
       metrics: { intervalMs: 3_600_000 },
       ...rest,
     }),
-    { log: logs.log, instanceId: 'cw', write: (l) => stdout.push(l), cloudWatchLogsClient: ep.client(), ...deps },
+    { log: logs.log, instanceId: 'cw', write: (l) => stdout.push(l), cloudWatchCredentials: TEST_CREDENTIALS, ...deps },
   );
   // Fail-closed start-up: calls are forwarded once the sink has accepted audit_start.
   if (opts.createGroup !== false) await auditor.ready();
@@ -283,13 +283,28 @@ describe('CloudWatch sink (loopback CloudWatch Logs endpoint)', () => {
     expect(s.auditor.stats().rejected).toBe(2);
   });
 
+  it('fail-closed: never ready while the endpoint refuses the signature; the log names the operation and the AWS code, never the secret', async () => {
+    const secret = `wrong-secret-${Date.now()}-not-known-to-the-endpoint`;
+    const s = await setup({ failMode: 'closed' }, { cloudWatchCredentials: { accessKeyId: TEST_CREDENTIALS.accessKeyId, secretAccessKey: secret } }, { createGroup: false });
+    ep.createLogGroup(s.group);
+    await waitFor(() => s.auditor.stats().consecutiveFailures >= 2, 5_000, 'failed attempts');
+    expect(s.auditor.isReady()).toBe(false);
+    expect(s.auditor.stats()).toMatchObject({ proven: false, delivered: 0, lastError: 'InvalidSignatureException' });
+    await expect(s.auditor.beforeForward(requestContext())).rejects.toMatchObject({ code: ErrorCode.AuditUnavailable });
+    const failure = s.logs.entries().find((e) => e.level === 'error' && e.error === 'InvalidSignatureException');
+    expect(failure).toMatchObject({ httpStatus: 400 });
+    expect(s.logs.lines.join('\n')).not.toContain(secret);
+    expect(ep.events(s.group)).toEqual([]);
+    await s.auditor.close();
+  });
+
   it('builds its own client from the config (endpoint, region, default credential chain)', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId, AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey });
     delete process.env.AWS_SESSION_TOKEN;
     delete process.env.AWS_PROFILE;
     try {
-      const s = await setup({ cloudwatch: { endpoint: ep.endpoint, region: ep.region } }, { cloudWatchLogsClient: undefined });
+      const s = await setup({ cloudwatch: { endpoint: ep.endpoint, region: ep.region } }, { cloudWatchCredentials: undefined });
       await request(s.auditor);
       await s.auditor.close();
       expect(verifyAuditLog(s.messages())).toMatchObject({ ok: true });

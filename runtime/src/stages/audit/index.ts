@@ -4,7 +4,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import type { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
+import type { AwsCredentialIdentity } from '@smithy/types';
 import type { ProxyConfig } from '../../config/schema';
 import type { Logger } from '../../log';
 import type { Auditor, InputRound, Outcome, RequestContext } from '../../pipeline/context';
@@ -31,8 +31,11 @@ export interface AuditorDeps {
   readonly instanceId?: string;
   /** The redaction scrubber; required when `includeRedactedContent` is on. */
   readonly scrub?: (s: string) => string;
-  /** CloudWatch Logs client to use instead of one built from the config (tests, custom credentials). */
-  readonly cloudWatchLogsClient?: CloudWatchLogsClient;
+  /**
+   * AWS credentials (or a provider) for the CloudWatch sink instead of the credential chain (tests, custom
+   * credentials). @default env, container credentials endpoint, instance metadata (the execution role on AgentCore)
+   */
+  readonly cloudWatchCredentials?: AwsCredentialIdentity | (() => Promise<AwsCredentialIdentity>);
   /** Where stdout lines go (audit records with the stdout sink, EMF metric lines). @default process.stdout */
   readonly write?: (line: string) => void;
   /** What this instance runs, for the audit_start record. */
@@ -99,8 +102,8 @@ export interface PreparedAuditor {
 }
 
 /**
- * The part of createAuditor that needs no I/O: validates the section, loads the sink (for CloudWatch, the AWS SDK
- * client: ~100-200 ms of module loading at start-up, which the pipeline builder overlaps with its network waits) and
+ * The part of createAuditor that needs no I/O: validates the section, loads the sink (for CloudWatch, its client, the
+ * SigV4 signer and the credential provider: module loading the pipeline builder overlaps with its network waits) and
  * builds the trail. Nothing is written until `start()`, so a proxy that refuses another section writes no audit_start.
  */
 export async function prepareAuditor(cfg: ProxyConfig['audit'], deps: AuditorDeps): Promise<PreparedAuditor> {
@@ -116,9 +119,9 @@ export async function prepareAuditor(cfg: ProxyConfig['audit'], deps: AuditorDep
   if (cfg.sink === 'cloudwatch') {
     const cw = cfg.cloudwatch;
     if (!cw) throw new Error('audit.cloudwatch is required when audit.sink is "cloudwatch"');
-    // Loaded only for this sink: the AWS SDK client is a large part of the bundle's start-up cost.
+    // Loaded only for this sink (its client, the signer and the credential provider it uses).
     const { CloudWatchSink, createCloudWatchLogsClient, logStreamNameFor } = await import('./sinks/cloudwatch');
-    const client = deps.cloudWatchLogsClient ?? createCloudWatchLogsClient({ region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs });
+    const client = createCloudWatchLogsClient({ region: cw.region, endpoint: cw.endpoint, requestTimeoutMs: cw.requestTimeoutMs, credentials: deps.cloudWatchCredentials });
     sink = new CloudWatchSink({ client, logGroupName: cw.logGroupName, logStreamName: logStreamNameFor(instanceId) });
   } else if (cfg.sink === 'stdout') {
     sink = stdoutSink(write);

@@ -1,16 +1,10 @@
 /**
  * CloudWatch Logs sink: one log stream per proxy instance (`<yyyy/mm/dd>/<instanceId>`, created once), batched
  * PutLogEvents within the API limits. Retries, backoff and buffering live in the trail; this module maps one batch
- * to one PutLogEvents call and interprets the service's answers.
+ * to one PutLogEvents call and interprets the service's answers. The calls go through the sink's own small client
+ * (cloudwatch-logs/client.ts), not the AWS SDK's CloudWatchLogsClient.
  */
-import {
-  CloudWatchLogsClient,
-  CreateLogStreamCommand,
-  PutLogEventsCommand,
-  type PutLogEventsCommandInput,
-  type PutLogEventsCommandOutput,
-} from '@aws-sdk/client-cloudwatch-logs';
-import type { BuildMiddleware } from '@smithy/types';
+import { CloudWatchLogsWireClient, type LogsApi, type PutLogEventsOutput } from './cloudwatch-logs/client';
 import type { AuditEntry, AuditSink, BatchLimits, SendResult } from './types';
 
 /** PutLogEvents limits (API reference): 10,000 events; 1,048,576 bytes counting 26 bytes per event; 24 h span. */
@@ -23,7 +17,7 @@ export const CLOUDWATCH_LIMITS: BatchLimits = {
 };
 
 export interface CloudWatchSinkOptions {
-  readonly client: CloudWatchLogsClient;
+  readonly client: LogsApi;
   readonly logGroupName: string;
   readonly logStreamName: string;
 }
@@ -38,29 +32,6 @@ export function logStreamNameFor(instanceId: string, now = new Date()): string {
 
 function errorName(err: unknown): string {
   return (err as { name?: string })?.name ?? 'Error';
-}
-
-/**
- * PutLogEvents whose request body is written by JSON.stringify. The SDK's schema serializer escapes every string
- * character by character in JavaScript: for a batch of audit records (hundreds of ~600-byte lines) that cost ~15-30 µs
- * of CPU per record, more than building the record. The SDK still builds the request (endpoint, path, awsJson1_1
- * headers) from the same input without its events, then signs, sends and parses the answer as usual; this build-step
- * middleware only puts the events in, before the content length is computed and the request signed. The body is the
- * awsJson1_1 document of PutLogEventsRequest, whose JSON member names are the shape's member names.
- * The loopback CloudWatch Logs endpoint in the tests decodes it with the real protocol and verifies the signature.
- */
-function putLogEvents(input: PutLogEventsCommandInput): PutLogEventsCommand {
-  const command = new PutLogEventsCommand({ ...input, logEvents: [] });
-  const body: BuildMiddleware<PutLogEventsCommandInput, PutLogEventsCommandOutput> = (next) => async (args) => {
-    const request = args.request as { body?: unknown; headers?: Record<string, string> };
-    request.body = JSON.stringify(input);
-    if (request.headers) {
-      for (const name of Object.keys(request.headers)) if (name.toLowerCase() === 'content-length') delete request.headers[name];
-    }
-    return next(args);
-  };
-  command.middlewareStack.add(body, { step: 'build', priority: 'high', name: 'auditJsonBody' });
-  return command;
 }
 
 export class CloudWatchSink implements AuditSink {
@@ -80,7 +51,7 @@ export class CloudWatchSink implements AuditSink {
   async start(): Promise<void> {
     if (this.streamReady) return;
     try {
-      await this.opts.client.send(new CreateLogStreamCommand({ logGroupName: this.opts.logGroupName, logStreamName: this.opts.logStreamName }));
+      await this.opts.client.createLogStream({ logGroupName: this.opts.logGroupName, logStreamName: this.opts.logStreamName });
     } catch (err) {
       if (errorName(err) !== 'ResourceAlreadyExistsException') throw err;
     }
@@ -89,16 +60,14 @@ export class CloudWatchSink implements AuditSink {
 
   async send(batch: readonly AuditEntry[]): Promise<SendResult> {
     await this.start();
-    let out: PutLogEventsCommandOutput;
+    let out: PutLogEventsOutput;
     try {
-      out = await this.opts.client.send(
-        putLogEvents({
-          logGroupName: this.opts.logGroupName,
-          logStreamName: this.opts.logStreamName,
-          logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: e.line })),
-          ...(this.sequenceToken ? { sequenceToken: this.sequenceToken } : {}),
-        }),
-      );
+      out = await this.opts.client.putLogEvents({
+        logGroupName: this.opts.logGroupName,
+        logStreamName: this.opts.logStreamName,
+        logEvents: batch.map((e) => ({ timestamp: e.timestamp, message: e.line })),
+        ...(this.sequenceToken ? { sequenceToken: this.sequenceToken } : {}),
+      });
     } catch (err) {
       const name = errorName(err);
       const expected = (err as { expectedSequenceToken?: string }).expectedSequenceToken;
@@ -127,17 +96,15 @@ export interface CloudWatchClientSettings {
   readonly region?: string;
   readonly endpoint?: string;
   readonly requestTimeoutMs: number;
+  /** Static credentials or a provider instead of the credential chain (tests, embedding). */
+  readonly credentials?: ConstructorParameters<typeof CloudWatchLogsWireClient>[0]['credentials'];
 }
 
 /**
- * The client the sink uses when none is injected: SDK retries off (the trail retries with its own backoff and never
- * gives up), explicit request timeouts, default credential chain (the runtime's execution role on AgentCore).
+ * The client the sink uses: no retries of its own (the trail retries with its own backoff and never gives up),
+ * explicit request timeouts, credentials from the environment, the container endpoint or the metadata service (the
+ * runtime's execution role on AgentCore), refreshed before they expire.
  */
-export function createCloudWatchLogsClient(s: CloudWatchClientSettings): CloudWatchLogsClient {
-  return new CloudWatchLogsClient({
-    ...(s.region ? { region: s.region } : {}),
-    ...(s.endpoint ? { endpoint: s.endpoint } : {}),
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: s.requestTimeoutMs, connectionTimeout: Math.min(5_000, s.requestTimeoutMs) },
-  });
+export function createCloudWatchLogsClient(s: CloudWatchClientSettings): CloudWatchLogsWireClient {
+  return new CloudWatchLogsWireClient(s);
 }
