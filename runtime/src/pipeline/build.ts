@@ -25,12 +25,11 @@ import { createShadowedAccessControlStage } from '../stages/access-control/shado
 import { prepareAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
 import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
-import { createSanitizeStage } from '../stages/sanitize';
-import { createTokenizeStage } from '../stages/tokenize';
 import { createPinningStage, type PinningStage } from '../stages/pinning';
 import { createPoisoningStage } from '../stages/poisoning';
 import type { RequestContext, Stage } from './context';
 import { Pipeline } from './pipeline';
+import { warmUpInBackground } from './warm-up';
 
 export interface BuiltPipeline {
   readonly pipeline: Pipeline;
@@ -60,12 +59,14 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   // meanwhile too, see main.ts). The auditor comes last, once every section has proved valid: a proxy that refuses its
   // configuration writes no audit_start record. Each pending part is awaited; none is left to reject unobserved.
   const identityP = settled(createIdentityStage(config.identity, log));
-  const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;
+  // Sanitization (Ajv) and tokenization are loaded only when enabled: a configuration without them does not evaluate
+  // their modules at start-up.
+  const tokenizeP = config.tokenize.enabled ? settled(import('../stages/tokenize').then((m) => m.createTokenizeStage(config.tokenize, log))) : undefined;
   try {
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createShadowedAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
-    const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
+    const sanitize = config.sanitize.enabled ? reauthorizeRewrites((await import('../stages/sanitize')).createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
     const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });
@@ -79,6 +80,9 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     if (tokenize) stages.push(tokenize);
     // Built once tokenization is: redaction skips the proxy's own tokens, found by tokenization's one recognizer.
     if (config.redact.enabled) stages.push(createRedactStage(config.redact, log, { tokenSpans: tokenize?.tokenSpans }));
+    // The first call's lazy work (the first Cedar evaluation, Ajv's code generator) runs while the audit stream is
+    // created and the upstreams are discovered, instead of after "ready" (pipeline/warm-up.ts).
+    void warmUpInBackground(stages, log);
     const auditor = await audit.start();
     return { pipeline: new Pipeline(stages, auditor), auditor, pinning, stateKey: tokenize?.stateKey };
   } finally {
