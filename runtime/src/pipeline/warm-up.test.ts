@@ -5,6 +5,7 @@ import { acl, ctxFor, jwtCaller, memoryLog, tool } from '../stages/access-contro
 import { createSanitizeStage } from '../stages/sanitize';
 import { ArgumentValidator } from '../stages/sanitize/schema-validator';
 import type { Stage } from './context';
+import { reauthorizeRewrites } from './build';
 import { warmUpInBackground } from './warm-up';
 
 describe('warmUpInBackground', () => {
@@ -85,5 +86,14 @@ describe('sanitize warm-up', () => {
     const log = memoryLog().log;
     expect(createSanitizeStage(sanitizeSchema.parse({ enabled: true, validateSchema: true }), log).warmUp).toBeInstanceOf(Function);
     expect(createSanitizeStage(sanitizeSchema.parse({ enabled: true, validateSchema: false }), log).warmUp).toBeUndefined();
+  });
+});
+
+describe('reauthorizeRewrites', () => {
+  it('keeps the wrapped stage warm-up', () => {
+    const ran: string[] = [];
+    const wrapped = reauthorizeRewrites({ name: 'sanitize', warmUp: () => void ran.push('sanitize'), onRequest() {} }, { name: 'access-control', onRequest() {} });
+    wrapped.warmUp!();
+    expect(ran).toEqual(['sanitize']);
   });
 });
