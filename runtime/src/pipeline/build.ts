@@ -29,7 +29,6 @@ import { createPinningStage, type PinningStage } from '../stages/pinning';
 import { createPoisoningStage } from '../stages/poisoning';
 import type { RequestContext, Stage } from './context';
 import { Pipeline } from './pipeline';
-import { warmUpInBackground } from './warm-up';
 
 export interface BuiltPipeline {
   readonly pipeline: Pipeline;
@@ -80,9 +79,6 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     if (tokenize) stages.push(tokenize);
     // Built once tokenization is: redaction skips the proxy's own tokens, found by tokenization's one recognizer.
     if (config.redact.enabled) stages.push(createRedactStage(config.redact, log, { tokenSpans: tokenize?.tokenSpans }));
-    // The first call's lazy work (the first Cedar evaluation, Ajv's code generator) runs while the audit stream is
-    // created and the upstreams are discovered, instead of after "ready" (pipeline/warm-up.ts).
-    void warmUpInBackground(stages, log);
     const auditor = await audit.start();
     return { pipeline: new Pipeline(stages, auditor), auditor, pinning, stateKey: tokenize?.stateKey };
   } finally {
@@ -118,11 +114,6 @@ export function reauthorizeRewrites(stage: Stage, accessControl: Stage): Stage {
   if (!onRequest || !decide) return stage;
   return {
     ...stage,
-    // The first comparison loads Node's deep-equality module (~10 ms of a cold start's first call).
-    warmUp() {
-      stage.warmUp?.();
-      isDeepStrictEqual({ warm: ['up'] }, { warm: ['up'] });
-    },
     async onRequest(ctx: RequestContext) {
       const before = ctx.arguments;
       await onRequest.call(stage, ctx);

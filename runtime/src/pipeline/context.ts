@@ -150,12 +150,6 @@ export interface Stage {
   onInputAnswer?(ctx: RequestContext, event: InputRequestEvent, answer: JsonResult): JsonResult;
   /** Called on shutdown. */
   close?(): Promise<void>;
-  /**
-   * Work the first request would otherwise do lazily (compiling the code paths every request takes: a first Cedar
-   * evaluation, Ajv's code generator), run once at start-up while it waits on the network (see pipeline/warm-up.ts).
-   * Must not change any outcome nor depend on a request; a failure is logged and ignored (the request does the work).
-   */
-  warmUp?(): void;
 }
 
 /** How a request ended, for the audit record. */

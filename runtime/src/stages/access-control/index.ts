@@ -22,15 +22,12 @@ import { PROXY_VERSION } from '../../version';
 import { CEDAR_SCHEMA } from './cedar-schema';
 import { compilePolicies, renderCedar, type CompiledPolicy } from './compile';
 import { ACTION_FOR_KIND, ARGUMENTS_UID, ArgumentsTooComplex, actionUid, argumentsEntity, callerEntity, targetEntity } from './entities';
-import { ArgumentPolicies, PolicySetEvaluator, SlicedPolicySet, type CedarRequest, type PartialCaller } from './engine';
+import { ArgumentPolicies, SlicedPolicySet, type CedarRequest, type PartialCaller } from './engine';
 
 export { CEDAR_SCHEMA, CEDAR_NAMESPACE } from './cedar-schema';
 export { cedarString, typedRuleToCedar } from './compile';
 
 const STAGE = 'access-control';
-
-/** The made-up target of the start-up warm-up decision (see `warmUp`); no upstream is named so. */
-const WARM_UP_TOOL: CatalogEntry = { kind: 'tool', upstream: '(warm-up)', name: '(warm-up)', exposedName: '(warm-up)', definition: {} };
 
 /**
  * Compiles the access-control configuration to Cedar and validates it against the proxy's Cedar schema (strict).
@@ -192,19 +189,6 @@ export async function createAccessControlStage(cfg: ProxyConfig['accessControl']
 
   return {
     name: STAGE,
-
-    /**
-     * Pre-parses one of the policies in a set of its own and decides a call of a made-up tool by an anonymous caller
-     * with it, answer discarded: the first pre-parse and evaluation compile cedar-wasm's code for them (Liftoff compiles
-     * each function on first use), ~40-70 ms the first call would otherwise wait for. The set is used by nothing else.
-     */
-    warmUp() {
-      if (enforcedPolicies.length === 0) return;
-      const caller = callerEntity({ kind: 'anonymous', groups: [], scopes: [], claims: {} });
-      const target = targetEntity(WARM_UP_TOOL);
-      const set = new PolicySetEvaluator('warm-up', enforcedPolicies.slice(0, 1), 'mcp-proxy/warm-up');
-      set.evaluate({ principal: caller.uid, action: actionUid('tools/call'), resource: target.uid, context: {}, entities: [caller, target] });
-    },
 
     onRequest(ctx: RequestContext) {
       const entry = ctx.target;

@@ -84,11 +84,6 @@ export function shadowed(enforced: Stage, candidate: Stage, log: Logger): Stage 
   return {
     name: enforced.name,
 
-    warmUp() {
-      enforced.warmUp?.();
-      candidate.warmUp?.();
-    },
-
     async onRequest(ctx: RequestContext) {
       if (!ctx.target) return enforced.onRequest?.(ctx);
       let denial: unknown;

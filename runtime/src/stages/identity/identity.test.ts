@@ -1,5 +1,5 @@
 import { OAuth2Server } from 'oauth2-mock-server';
-import { SignJWT, UnsecuredJWT, exportJWK, exportSPKI, generateKeyPair, importJWK } from 'jose';
+import { SignJWT, UnsecuredJWT, exportSPKI, generateKeyPair, importJWK } from 'jose';
 import { identitySchema } from '../../config/sections/identity';
 import type { ProxyConfig } from '../../config/schema';
 import { createLogger } from '../../log';
@@ -376,30 +376,5 @@ describe('identity stage, modes iam and none', () => {
   it('none: anonymous', async () => {
     const stage = await createIdentityStage(identityConfig(undefined as never, 'none'), log);
     expect(await authenticate(stage, {})).toBe(ANONYMOUS_PRINCIPAL);
-  });
-});
-
-describe('RemoteKeySet.importKeys (start-up warm-up)', () => {
-  afterEach(() => jest.restoreAllMocks());
-
-  it('imports each fetched key for an allowed algorithm once, so the first verification imports nothing', async () => {
-    const { publicKey } = await generateKeyPair('RS256', { extractable: true });
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'k1' };
-    const keys = new RemoteKeySet(new URL('https://idp.example.com/jwks'), { cacheMaxAgeMs: 600_000, cooldownMs: 0, timeoutMs: 2_000, getJson: async () => ({ status: 200, body: { keys: [jwk] } }) });
-    await keys.reload();
-    const importKey = jest.spyOn(crypto.subtle, 'importKey');
-    await keys.importKeys(['ES256']); // no allowed algorithm fits an RSA key: nothing imported
-    expect(importKey).not.toHaveBeenCalled();
-    await keys.importKeys(['ES256', 'RS256']);
-    expect(importKey).toHaveBeenCalledTimes(1);
-    await expect(keys.getKey({ alg: 'RS256', kid: 'k1' }, {} as never)).resolves.toBeDefined();
-    expect(importKey).toHaveBeenCalledTimes(1); // the verification found the key imported
-  });
-
-  it('does nothing before a key set was fetched, and never rejects', async () => {
-    const keys = new RemoteKeySet(new URL('https://idp.example.com/jwks'), { cacheMaxAgeMs: 1_000, cooldownMs: 0, timeoutMs: 2_000, getJson: async () => ({ status: 200, body: { keys: [{ kty: 'RSA', kid: 'bad', n: '!', e: 'AQAB' }] } }) });
-    await expect(keys.importKeys(['RS256'])).resolves.toBeUndefined();
-    await keys.reload();
-    await expect(keys.importKeys(['RS256'])).resolves.toBeUndefined();
   });
 });

@@ -33,7 +33,6 @@ export async function createIdentityStage(cfg: ProxyConfig['identity'], log: Log
       const authenticator = await createJwtAuthenticator(cfg.jwt, log, opts.getJson);
       return {
         name: 'identity',
-        ...(authenticator.warmUp ? { warmUp: () => authenticator.warmUp!() } : {}),
         async onRequest(ctx: RequestContext) {
           ctx.principal = await authenticator.authenticate(ctx.headers);
         },

@@ -9,7 +9,7 @@
  */
 import http from 'node:http';
 import { lazyHttps } from '../../lazy-https';
-import { createLocalJWKSet, errors, type JSONWebKeySet, type JWK, type JWTVerifyGetKey } from 'jose';
+import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '../../config/load';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
 import type { Logger } from '../../log';
@@ -109,7 +109,6 @@ export interface RemoteKeySetOptions {
 /** The issuer's key set, cached; `getKey` is what jose's jwtVerify takes. */
 export class RemoteKeySet {
   private local?: ReturnType<typeof createLocalJWKSet>;
-  private keys: readonly JWK[] = [];
   private fetchedAt = Number.NEGATIVE_INFINITY;
   private pending?: Promise<void>;
 
@@ -140,26 +139,6 @@ export class RemoteKeySet {
     }
   };
 
-  /**
-   * Imports each fetched key once for an algorithm it can be used with (its own `alg`, else the first of `algorithms`
-   * that fits its type), answers discarded: jose keeps imported keys per key and algorithm, and the first import loads
-   * Node's WebCrypto modules (~25-30 ms of a cold start's first call). Never rejects.
-   */
-  async importKeys(algorithms: readonly string[]): Promise<void> {
-    const local = this.local;
-    if (!local) return;
-    const fits: Record<string, RegExp> = { RSA: /^(RS|PS)\d/, EC: /^ES\d/, OKP: /^(EdDSA|Ed25519|Ed448)$/ };
-    for (const jwk of this.keys) {
-      const alg = jwk.alg ?? algorithms.find((a) => fits[jwk.kty ?? '']?.test(a));
-      if (!alg || !algorithms.includes(alg)) continue;
-      try {
-        await local({ alg, ...(jwk.kid !== undefined ? { kid: jwk.kid } : {}) }, { payload: '', signature: '' });
-      } catch {
-        // e.g. several keys match the header without a kid: the first verification imports its own key
-      }
-    }
-  }
-
   private freshFor(ms: number): boolean {
     return Date.now() < this.fetchedAt + ms;
   }
@@ -177,7 +156,6 @@ export class RemoteKeySet {
     if (res.status !== 200) throw new errors.JOSEError('Expected 200 OK from the JSON Web Key Set HTTP response');
     // Throws JWKSInvalid unless the body is a key set.
     this.local = createLocalJWKSet(res.body as JSONWebKeySet);
-    this.keys = (res.body as JSONWebKeySet).keys;
     this.fetchedAt = Date.now();
   }
 }

@@ -70,8 +70,6 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface JwtAuthenticator {
   /** Verifies the request's bearer token; resolves to the principal, or throws GovernanceError(Unauthenticated). */
   authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<Principal>;
-  /** Imports the fetched signing keys ahead of the first verification (start-up warm-up, see Stage.warmUp). */
-  warmUp?(): void;
 }
 
 /** Resolves the JWKS location and warms the key cache (start-up); the returned authenticator does no other I/O. */
@@ -85,7 +83,6 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
   const allowedAlgs = new Set<string>(cfg.algorithms);
 
   let verify: (token: string) => Promise<{ payload: JWTPayload; protectedHeader: ProtectedHeaderParameters }>;
-  let warmUp: (() => void) | undefined;
   if (cfg.verifySignature) {
     const jwksUri = await resolveJwksUri(cfg, getJson, log);
     const jwks = new RemoteKeySet(jwksUri, { cacheMaxAgeMs: cfg.jwksCacheSeconds * 1000, cooldownMs: 30_000, timeoutMs: 5_000, getJson });
@@ -96,7 +93,6 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
     }
     log.info('JWT identity ready', { issuer: cfg.issuer, jwksHost: jwksUri.host, algorithms: cfg.algorithms });
     verify = (token) => jwtVerify(token, jwks.getKey, verifyOptions);
-    warmUp = () => void jwks.importKeys(cfg.algorithms);
   } else {
     log.warn('identity.jwt.verifySignature is off: token signatures are trusted from the AgentCore JWT authorizer; claims are still checked');
     verify = async (token) => {
@@ -110,7 +106,6 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
 
   const verified = new VerifiedTokens(cfg.jwksCacheSeconds * 1000, cfg.clockToleranceSeconds);
   return {
-    ...(warmUp ? { warmUp } : {}),
     async authenticate(headers) {
       const header = headers.authorization;
       if (header === undefined || header.trim() === '') throw authenticationRequired();

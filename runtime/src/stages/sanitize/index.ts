@@ -184,5 +184,5 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
   /** The caller's answer to an input request: checked like arguments (no schema), before it reaches the upstream. */
   const onInputAnswer = (ctx: RequestContext, _event: unknown, answer: Record<string, unknown>): Record<string, unknown> => inspect(ctx, answer, undefined);
 
-  return { name: 'sanitize', onRequest, onInputAnswer, ...(cfg.validateSchema ? { warmUp: () => validator.warmUp() } : {}) };
+  return { name: 'sanitize', onRequest, onInputAnswer };
 }

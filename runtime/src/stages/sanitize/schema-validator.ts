@@ -92,15 +92,4 @@ export class ArgumentValidator {
   private draft07(): Ajv {
     return (this.ajv07 ??= newAjv(Ajv));
   }
-
-  /**
-   * Does once what the first compile would: builds the draft-07 instance (the one most tool schemas use) and compiles
-   * a small object schema, so Ajv's code generator is compiled too. Start-up runs it while it waits on the network.
-   */
-  warmUp(): void {
-    const ajv = this.draft07();
-    const schema = { type: 'object', properties: { text: { type: 'string', maxLength: 10 } }, required: ['text'], additionalProperties: false };
-    ajv.compile(schema)({ text: 'warm' });
-    ajv.removeSchema(schema);
-  }
 }
