@@ -23,13 +23,7 @@ import { describeFailure, policyTestsSchema, runPolicyTests, type PolicyTestResu
 import { createRedactor } from './stages/redact';
 import { createSanitizeStage } from './stages/sanitize';
 
-export type Command = { readonly kind: 'serve' } | { readonly kind: 'check' } | { readonly kind: 'shadow-report' };
-
-export function parseCommand(argv: readonly string[]): Command {
-  if (argv[0] === 'check') return { kind: 'check' };
-  if (argv[0] === 'shadow-report') return { kind: 'shadow-report' };
-  return { kind: 'serve' };
-}
+export { parseCommand, type Command } from './command';
 
 /**
  * `shadow-report <audit export> [--json]`: the shadow policy's disagreements by target and by caller group (see

@@ -8,7 +8,7 @@
 import './v8-flags';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseCommand, runCheckWithTests, runShadowReport } from './cli';
+import { parseCommand } from './command';
 import { ConfigError, configDigest, readConfigDocument, resolveConfig } from './config/load';
 import type { ProxyConfig } from './config/schema';
 import { createLogger, setting } from './log';
@@ -148,14 +148,18 @@ function auditHealth(auditor: ProxyAuditor): AuditHealth {
 function main(): void {
   const argv = process.argv.slice(2);
   const cmd = parseCommand(argv);
+  // The commands' modules are loaded only for them (see command.ts).
   if (cmd.kind === 'shadow-report') {
-    const out = runShadowReport(argv.slice(1), () => readFileSync(0, 'utf8'));
-    process.stdout.write(out.text);
-    process.exitCode = out.exitCode;
+    void import('./cli').then(({ runShadowReport }) => {
+      const out = runShadowReport(argv.slice(1), () => readFileSync(0, 'utf8'));
+      process.stdout.write(out.text);
+      process.exitCode = out.exitCode;
+    });
     return;
   }
   if (cmd.kind === 'check') {
-    runCheckWithTests({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() })
+    import('./cli')
+      .then(({ runCheckWithTests }) => runCheckWithTests({ argv: argv.slice(1), env: process.env, defaultFile: defaultConfigFile() }))
       .then((outcome) => {
         process.stdout.write(`${JSON.stringify(outcome.output)}\n`);
         process.exitCode = outcome.exitCode;

@@ -25,8 +25,6 @@ import { createShadowedAccessControlStage } from '../stages/access-control/shado
 import { prepareAuditor, type AuditorDeps, type ProxyAuditor } from '../stages/audit';
 import { createIdentityStage } from '../stages/identity';
 import { createLogScrubber, createRedactStage } from '../stages/redact';
-import { createSanitizeStage } from '../stages/sanitize';
-import { createTokenizeStage } from '../stages/tokenize';
 import { createPinningStage, type PinningStage } from '../stages/pinning';
 import { createPoisoningStage } from '../stages/poisoning';
 import type { RequestContext, Stage } from './context';
@@ -60,12 +58,14 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
   // meanwhile too, see main.ts). The auditor comes last, once every section has proved valid: a proxy that refuses its
   // configuration writes no audit_start record. Each pending part is awaited; none is left to reject unobserved.
   const identityP = settled(createIdentityStage(config.identity, log));
-  const tokenizeP = config.tokenize.enabled ? settled(createTokenizeStage(config.tokenize, log)) : undefined;
+  // Sanitization (Ajv) and tokenization are loaded only when enabled: a configuration without them does not evaluate
+  // their modules at start-up.
+  const tokenizeP = config.tokenize.enabled ? settled(import('../stages/tokenize').then((m) => m.createTokenizeStage(config.tokenize, log))) : undefined;
   try {
     // Access control always runs: when disabled it still records an allow decision for the audit trail.
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createShadowedAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
-    const sanitize = config.sanitize.enabled ? reauthorizeRewrites(createSanitizeStage(config.sanitize, log), accessControl) : undefined;
+    const sanitize = config.sanitize.enabled ? reauthorizeRewrites((await import('../stages/sanitize')).createSanitizeStage(config.sanitize, log), accessControl) : undefined;
     // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
     const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });

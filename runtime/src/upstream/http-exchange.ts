@@ -7,12 +7,11 @@
  * signals do not collect listeners.
  */
 import http, { type IncomingMessage } from 'node:http';
-import https from 'node:https';
+import { lazyHttps } from '../lazy-https';
 
-const AGENTS = {
-  'http:': new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  'https:': new https.Agent({ keepAlive: true, maxSockets: 256 }),
-} as const;
+const HTTP_AGENT = new http.Agent({ keepAlive: true, maxSockets: 256 });
+/** Built on the first https exchange (node:https is loaded only then: see lazy-https.ts). */
+let httpsAgent: http.Agent | undefined;
 
 /** How many stale pooled sockets one request may meet before its failure counts (see send). */
 const MAX_STALE_RETRIES = 8;
@@ -100,14 +99,15 @@ export function exchange(req: HttpRequest): Promise<IncomingMessage> {
 function send(req: HttpRequest, headers: Record<string, string>, retries: number): Promise<IncomingMessage> {
   return new Promise<IncomingMessage>((resolve, reject) => {
     const target = req.url;
-    const mod = target.protocol === 'https:' ? https : http;
+    const mod = target.protocol === 'https:' ? lazyHttps() : http;
+    const agent = target.protocol === 'https:' ? (httpsAgent ??= new (lazyHttps().Agent)({ keepAlive: true, maxSockets: 256 })) : HTTP_AGENT;
     const signal = req.signal;
     if (signal?.aborted) {
       reject(abortError(signal));
       return;
     }
     const out = mod.request(
-      { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, method: req.method, headers, agent: AGENTS[target.protocol] },
+      { protocol: target.protocol, hostname: target.hostname, port: target.port, path: target.path, method: req.method, headers, agent },
       resolve,
     );
     // What node:http's `signal` option does, without the end-of-stream watchers it attaches to every request (a few

@@ -8,7 +8,7 @@
  * cooldown (key rotation), concurrent reloads share one request, jose's key matching (createLocalJWKSet) and errors.
  */
 import http from 'node:http';
-import https from 'node:https';
+import { lazyHttps } from '../../lazy-https';
 import { createLocalJWKSet, errors, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import { ConfigError } from '../../config/load';
 import type { JwtIdentityConfig } from '../../config/sections/identity';
@@ -75,7 +75,7 @@ const MAX_JSON_BYTES = 1024 * 1024;
  */
 export const getJson: GetJson = (url, timeoutMs) =>
   new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:' ? https.request : http.request;
+    const request = url.protocol === 'https:' ? lazyHttps().request : http.request;
     const req = request(url, { method: 'GET', headers: { accept: 'application/json, application/jwk-set+json' }, signal: AbortSignal.timeout(timeoutMs) }, (res) => {
       void readBody(res, MAX_JSON_BYTES).then((read) => {
         if (!read.ok) {

@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { createSanitizeStage } from '.';
 import { INJECTION_HEURISTICS, mayMatchHeuristic } from './injection';
+import { ArgumentValidator } from './schema-validator';
 
 const logLines: string[] = [];
 const log = createLogger('test', { write: (l) => logLines.push(l) });
@@ -262,5 +263,26 @@ describe('sanitize: deny patterns and prompt-injection heuristics', () => {
 
   it('runs deny patterns on the stripped text (control characters cannot split a pattern)', () => {
     expect(run(cfg(), ctx({ query: 'ignore previous\u0000 instructions' }))?.message).toBe('Input rejected: prompt_injection:ignore_previous_instructions');
+  });
+});
+
+describe('ArgumentValidator builds the other draft only when the first refuses a schema', () => {
+  const instances = (v: ArgumentValidator) => v as unknown as { ajv07?: object; ajv2020?: object };
+
+  it('a draft-07 schema never builds the 2020-12 instance', () => {
+    const v = new ArgumentValidator(true);
+    const schema = { type: 'object', properties: { q: { type: 'string' } }, required: ['q'] };
+    expect(v.check(schema, { q: 'x' })).toEqual({ ok: true });
+    expect(v.check(schema, { q: 'x', extra: 1 })).toEqual({ ok: false, message: 'extra: unknown argument' });
+    expect(instances(v).ajv07).toBeDefined();
+    expect(instances(v).ajv2020).toBeUndefined();
+  });
+
+  it('a draft 2020-12 schema is compiled by the 2020-12 instance only', () => {
+    const v = new ArgumentValidator(false);
+    const schema = { $schema: 'https://json-schema.org/draft/2020-12/schema', type: 'object', prefixItems: [], properties: { n: { type: 'integer' } } };
+    expect(v.check(schema, { n: 'one' })).toEqual({ ok: false, message: 'n: must be integer' });
+    expect(instances(v).ajv2020).toBeDefined();
+    expect(instances(v).ajv07).toBeUndefined();
   });
 });
