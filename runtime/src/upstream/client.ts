@@ -164,7 +164,8 @@ export class UpstreamClient {
     for (let attempt = 0; ; attempt++) {
       let leg: UpstreamLeg | undefined;
       try {
-        leg = await this.currentLeg();
+        // The leg is known on every call but the first: no extra await for it.
+        leg = this.leg ?? (await this.currentLeg());
         return await fn(leg);
       } catch (err) {
         const again = err instanceof EraMismatchError && attempt === 0 && this.config.protocol === 'auto' && !this.closed && !signal?.aborted;
