@@ -134,6 +134,7 @@ export class LegacyLeg implements UpstreamLeg {
         }
       },
       (reason) => this.post(session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }, NO_CALLER),
+      opts.cancel,
     );
   }
 
