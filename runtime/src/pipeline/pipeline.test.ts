@@ -51,6 +51,40 @@ describe('Pipeline', () => {
     expect(seen).toEqual(['req:a', 'req:b', 'upstream', 'res:b', 'res:a']);
   });
 
+  test('synchronous and asynchronous stages mixed: each finishes before the next starts, in both directions', async () => {
+    const seen: string[] = [];
+    const tick = () => new Promise<void>((r) => setImmediate(r));
+    const sync = (name: string): Stage => ({ name, onRequest: () => void seen.push(`req:${name}`), onResult: (_c, r) => (seen.push(`res:${name}`), { ...r, [name]: true }) });
+    const async_ = (name: string): Stage => ({
+      name,
+      onRequest: async () => {
+        await tick();
+        seen.push(`req:${name}`);
+      },
+      onResult: async (_c, r) => {
+        await tick();
+        seen.push(`res:${name}`);
+        return { ...r, [name]: true };
+      },
+    });
+    const p = new Pipeline([async_('a'), sync('b'), async_('c'), sync('d')], recordingAuditor());
+    const result = await p.call(ctxFor(), 'tool', 't', async () => (seen.push('upstream'), { content: [] }));
+    expect(seen).toEqual(['req:a', 'req:b', 'req:c', 'req:d', 'upstream', 'res:d', 'res:c', 'res:b', 'res:a']);
+    expect(result).toEqual({ content: [], a: true, b: true, c: true, d: true });
+  });
+
+  test('an asynchronous request stage that rejects stops the call before anything is forwarded (fail closed)', async () => {
+    const auditor = recordingAuditor();
+    const later: Stage = { name: 'later', onRequest: jest.fn() };
+    const refusing: Stage = { name: 'refusing', onRequest: async () => Promise.reject(new GovernanceError(ErrorCode.Forbidden, 'Forbidden', 'forbidden')) };
+    const forward = jest.fn();
+    const err = await new Pipeline([refusing, later], auditor).call(ctxFor(), 'tool', 't', forward).catch((e: unknown) => e as GovernanceError);
+    expect(err.code).toBe(ErrorCode.Forbidden);
+    expect(later.onRequest).not.toHaveBeenCalled();
+    expect(forward).not.toHaveBeenCalled();
+    expect(auditor.outcomes).toEqual([expect.objectContaining({ status: 'denied', errorClass: 'forbidden' })]);
+  });
+
   test("an upstream's own error message passes redaction before it reaches the caller", async () => {
     const auditor = recordingAuditor();
     const p = new Pipeline([redact()], auditor);

@@ -27,7 +27,9 @@ export class Pipeline {
     const t0 = performance.now();
     try {
       for (const stage of this.stages) {
-        if (stage.onRequest) await stage.onRequest(ctx);
+        // Awaited only when the stage returned a promise: most stages decide synchronously (no microtask per stage).
+        const pending = stage.onRequest?.(ctx);
+        if (pending) await pending;
       }
     } finally {
       ctx.timings.policyMs += performance.now() - t0;
@@ -67,7 +69,9 @@ export class Pipeline {
     try {
       for (let i = this.stages.length - 1; i >= 0; i--) {
         const stage = this.stages[i];
-        if (stage.onResult) result = await stage.onResult(ctx, result);
+        if (!stage.onResult) continue;
+        const out = stage.onResult(ctx, result);
+        result = out instanceof Promise ? await out : out;
       }
       return result;
     } finally {

@@ -4,6 +4,7 @@
  * take; and how requests still running when the shutdown grace period ends are answered (a JSON-RPC error with their
  * id, as a JSON response or as the last event of an SSE stream) and aborted before the connections close.
  */
+import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
 import { createLogger } from '../log';
 import { ProxyHttpServer, type HttpServerOptions } from './http';
@@ -169,5 +170,44 @@ describe('shutdown: requests still running when the grace period ends', () => {
     while (http.inFlight < 1) await new Promise((r) => setTimeout(r, 10));
     expect(await http.shutdown(5_000)).toBe(true);
     expect(await (await reply).json()).toEqual({ jsonrpc: '2.0', id: 'quick', result: { content: [{ type: 'text', text: 'quick' }] } });
+  });
+});
+
+describe('DNS-rebinding protection on a loopback bind: each request judged by its own Host and Origin', () => {
+  let http: ProxyHttpServer;
+  let url: string;
+  beforeAll(async () => ({ http, url } = await start(echo)));
+  afterAll(() => http.shutdown(1_000));
+
+  /** A POST with the given Host (and Origin); resolves with the HTTP status. */
+  function post(host: string, origin?: string): Promise<number> {
+    const { port } = new URL(url);
+    const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 't' } });
+    return new Promise((resolve, reject) => {
+      const req = httpRequest(
+        { host: '127.0.0.1', port: Number(port), path: '/mcp', method: 'POST', headers: { host, ...(origin ? { origin } : {}), 'content-type': 'application/json', accept: 'application/json' } },
+        (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
+  test('the same answers on every repetition, and after more distinct Host values than are remembered', async () => {
+    const { port } = new URL(url);
+    for (let round = 0; round < 2; round++) {
+      expect(await post(`localhost:${port}`)).toBe(200);
+      expect(await post(`127.0.0.1:${port}`)).toBe(200);
+      expect(await post('evil.example')).toBe(403);
+      expect(await post(`evil.example:${port}`)).toBe(403);
+      expect(await post(`localhost:${port}`, 'http://evil.example')).toBe(403);
+      expect(await post(`localhost:${port}`, `http://localhost:${port}`)).toBe(200);
+      expect(await post('[bad')).toBe(403);
+      // More distinct values than the remembered answers hold: the next round starts with none remembered.
+      for (let i = 0; i < 70; i++) expect(await post(`host-${round}-${i}.example`)).toBe(403);
+    }
   });
 });

@@ -101,6 +101,30 @@ function hostnameOf(value: string, isOrigin: boolean): string | undefined {
   }
 }
 
+/**
+ * Whether a Host header (isOrigin false) or Origin names a loopback host, remembered per exact header text: a local
+ * caller sends the same one or two values on every request, and parsing them as URLs each time cost a few µs per call.
+ * Bounded: cleared when it reaches CHECKED_HOSTS_MAX values (a caller sending ever new values only costs the parse).
+ */
+const CHECKED_HOSTS_MAX = 64;
+
+function loopbackChecker(isOrigin: boolean): (value: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (value) => {
+    let ok = seen.get(value);
+    if (ok === undefined) {
+      const name = hostnameOf(value, isOrigin);
+      ok = name !== undefined && name !== '' && LOOPBACK_HOSTS.has(name);
+      if (seen.size >= CHECKED_HOSTS_MAX) seen.clear();
+      seen.set(value, ok);
+    }
+    return ok;
+  };
+}
+
+/** `application/json`, optionally with parameters (`; charset=utf-8`), any case. */
+const JSON_CONTENT_TYPE = /^application\/json\s*(;|$)/i;
+
 function flattenHeaders(req: IncomingMessage): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   const h = req.headers;
@@ -118,6 +142,8 @@ export class ProxyHttpServer {
   private shuttingDown = false;
   private isReady = false;
   private readonly rebindingProtection: boolean;
+  private readonly loopbackHost = loopbackChecker(false);
+  private readonly loopbackOrigin = loopbackChecker(true);
   private readonly legacy: ServerLeg;
   private readonly modern: ServerLeg;
 
@@ -224,15 +250,9 @@ export class ProxyHttpServer {
   private rebindingRejected(req: IncomingMessage): boolean {
     if (!this.rebindingProtection) return false;
     const host = req.headers.host;
-    if (host !== undefined) {
-      const name = hostnameOf(host, false);
-      if (!name || !LOOPBACK_HOSTS.has(name)) return true;
-    }
+    if (host !== undefined && !this.loopbackHost(host)) return true;
     const origin = req.headers.origin;
-    if (origin !== undefined && origin !== 'null') {
-      const name = hostnameOf(origin, true);
-      if (!name || !LOOPBACK_HOSTS.has(name)) return true;
-    }
+    if (origin !== undefined && origin !== 'null' && !this.loopbackOrigin(origin)) return true;
     return false;
   }
 
@@ -246,7 +266,7 @@ export class ProxyHttpServer {
       return;
     }
     const ct = req.headers['content-type'];
-    if (!ct || !/^application\/json\s*(;|$)/i.test(ct)) {
+    if (!ct || (ct !== 'application/json' && !JSON_CONTENT_TYPE.test(ct))) {
       sendJson(res, 415, errorResponse(null, ErrorCode.InvalidRequest, 'Unsupported Media Type: Content-Type must be application/json'));
       return;
     }

@@ -328,7 +328,7 @@ export class McpHandler {
       if (c.meta) upstreamParams._meta = c.meta;
       const send = async (round?: Params) => {
         try {
-          return await this.opts.upstreams.forward(t, method, round ? { ...upstreamParams, ...round } : upstreamParams, { signal, onprogress, scope, caller: upstreamCaller });
+          return await this.opts.upstreams.forward(t, method, round ? { ...upstreamParams, ...round } : upstreamParams, { signal, cancel: req.cancel, onprogress, scope, caller: upstreamCaller });
         } catch (err) {
           throw Object.keys(missing).length > 0 ? missingCapability(missing) : err;
         }

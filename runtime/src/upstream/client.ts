@@ -56,6 +56,12 @@ export interface Progress {
 export interface UpstreamRequestOptions {
   /** Aborts the upstream request (legacy: notifications/cancelled goes upstream; modern: closing the exchange is the cancellation). */
   readonly signal?: AbortSignal;
+  /**
+   * Fires `signal` (the inbound request's own cancellation). When given, the per-request deadline fires it on timeout
+   * instead of linking a signal of its own: the inbound request then ends with the timeout error, as it would anyway.
+   * @default a signal linked to `signal` per request
+   */
+  readonly cancel?: () => void;
   /** Called for each upstream progress notification of this request. */
   readonly onprogress?: (progress: Progress) => void;
   /** The inbound call this request serves. @default no caller (discovery) */
@@ -164,7 +170,8 @@ export class UpstreamClient {
     for (let attempt = 0; ; attempt++) {
       let leg: UpstreamLeg | undefined;
       try {
-        leg = await this.currentLeg();
+        // The leg is known on every call but the first: no extra await for it.
+        leg = this.leg ?? (await this.currentLeg());
         return await fn(leg);
       } catch (err) {
         const again = err instanceof EraMismatchError && attempt === 0 && this.config.protocol === 'auto' && !this.closed && !signal?.aborted;

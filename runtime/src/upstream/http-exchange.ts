@@ -34,7 +34,12 @@ const BAD_VALUE = /[\r\n\0]/;
  * quoting the value: it may be a credential).
  */
 export class PlainHeaders implements HeaderBag {
-  readonly record: Record<string, string> = {};
+  /** @param record headers already checked as `set` checks them (lower-cased names); copied, not kept. */
+  constructor(record?: Readonly<Record<string, string>>) {
+    this.record = record ? { ...record } : {};
+  }
+
+  readonly record: Record<string, string>;
 
   get(name: string): string | null {
     return this.record[name.toLowerCase()] ?? null;

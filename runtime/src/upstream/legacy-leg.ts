@@ -75,7 +75,8 @@ export class LegacyLeg implements UpstreamLeg {
 
   async request(method: string, params: Record<string, unknown> | undefined, opts: UpstreamRequestOptions): Promise<JsonResult> {
     const sendParams = legacyParams(params);
-    let session = await this.sessionOrConnect();
+    // The session is open on every call but the first: no extra await for it.
+    let session = (!this.closed && this.session) || (await this.sessionOrConnect());
     try {
       return await this.send(session, method, sendParams, opts);
     } catch (err) {
@@ -133,6 +134,7 @@ export class LegacyLeg implements UpstreamLeg {
         }
       },
       (reason) => this.post(session, { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: id, reason } }, NO_CALLER),
+      opts.cancel,
     );
   }
 

@@ -135,13 +135,20 @@ export function readEventStream(res: IncomingMessage, route: Route, onEventId: (
  * with the listener removed in `finally`: AbortSignal.any() keeps every combined signal (and so every finished
  * request) reachable on Node 20 (nodejs/node#55328), a leak of ~7 KB per call that test/reliability/memory.test.ts
  * measures.
+ *
+ * With `cancelCaller` (what fires `caller`: the inbound request's own cancellation), no signal is linked: `fn` gets the
+ * caller's signal and the deadline fires the caller's cancellation, which ends the inbound request as the timeout error
+ * would anyway. Creating an AbortSignal costs ~4-6 µs on Node 20 (bench/README.md, "Where the time goes"): one per call
+ * fewer.
  */
 export async function withDeadline<T>(
   timeoutMs: number,
   caller: AbortSignal | undefined,
   fn: (signal: AbortSignal) => Promise<T>,
   onAbandon?: (reason: 'timeout' | 'cancelled') => void,
+  cancelCaller?: () => void,
 ): Promise<T> {
+  if (caller && cancelCaller) return deadlineOnCaller(timeoutMs, caller, cancelCaller, fn, onAbandon);
   const linked = new AbortController();
   const timer = setTimeout(() => linked.abort(new UpstreamTimeoutError(timeoutMs)), timeoutMs);
   const onCallerAbort = () => linked.abort(cancelledError());
@@ -159,6 +166,33 @@ export async function withDeadline<T>(
   } finally {
     clearTimeout(timer);
     caller?.removeEventListener('abort', onCallerAbort);
+  }
+}
+
+/** withDeadline when the caller's cancellation can be fired: the deadline fires it, and the outcome is told apart by which came first. */
+async function deadlineOnCaller<T>(
+  timeoutMs: number,
+  caller: AbortSignal,
+  cancelCaller: () => void,
+  fn: (signal: AbortSignal) => Promise<T>,
+  onAbandon: ((reason: 'timeout' | 'cancelled') => void) | undefined,
+): Promise<T> {
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    if (caller.aborted) return;
+    timedOut = true;
+    cancelCaller();
+  }, timeoutMs);
+  try {
+    return await fn(caller);
+  } catch (err) {
+    if (caller.aborted) {
+      onAbandon?.(timedOut ? 'timeout' : 'cancelled');
+      throw timedOut ? new UpstreamTimeoutError(timeoutMs) : cancelledError();
+    }
+    throw err;
+  } finally {
+    clearTimeout(timer);
   }
 }
 

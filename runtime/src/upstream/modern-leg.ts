@@ -171,8 +171,12 @@ export class ModernLeg implements UpstreamLeg {
       if (spec) Object.assign(headers, paramHeaderValues(spec, params.arguments));
     }
     const body = JSON.stringify({ jsonrpc: '2.0', id, method, params: sendParams });
-    return withDeadline(this.config.timeoutMs, opts.signal, (signal) =>
-      this.post(body, headers, { id, scope, signal, onprogress: opts.onprogress, progressToken: opts.onprogress ? id : undefined }),
+    return withDeadline(
+      this.config.timeoutMs,
+      opts.signal,
+      (signal) => this.post(body, headers, { id, scope, signal, onprogress: opts.onprogress, progressToken: opts.onprogress ? id : undefined }),
+      undefined,
+      opts.cancel,
     );
   }
 

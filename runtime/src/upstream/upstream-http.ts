@@ -26,7 +26,11 @@ export interface UpstreamHttpRequest {
 export class UpstreamHttp {
   readonly url: URL;
   private readonly target: Target;
-  private readonly staticHeaders: readonly (readonly [string, string])[];
+  /**
+   * The configured static headers, checked once (as PlainHeaders.set checks them), then copied into every request's
+   * headers; or why they were refused (thrown by every request, as when each request checked them).
+   */
+  private readonly staticHeaders: Readonly<Record<string, string>> | Error;
 
   constructor(
     config: UpstreamConfig,
@@ -34,16 +38,17 @@ export class UpstreamHttp {
   ) {
     this.url = new URL(config.url);
     this.target = targetOf(this.url);
-    this.staticHeaders = Object.entries(config.headers).map(([k, v]) => [k.toLowerCase(), v] as const);
+    this.staticHeaders = checkedHeaders(config.headers);
   }
 
   /** One HTTP request; resolves as soon as the response headers arrived. */
   async send(req: UpstreamHttpRequest): Promise<IncomingMessage> {
     const attempt = async () => {
-      const headers = new PlainHeaders();
-      for (const [k, v] of this.staticHeaders) headers.set(k, v);
-      headers.set('accept', req.method === 'POST' ? 'application/json, text/event-stream' : 'text/event-stream');
-      if (req.body !== undefined) headers.set('content-type', 'application/json');
+      if (this.staticHeaders instanceof Error) throw this.staticHeaders;
+      const headers = new PlainHeaders(this.staticHeaders);
+      // Constant values: written as set() would leave them.
+      headers.record.accept = req.method === 'POST' ? 'application/json, text/event-stream' : 'text/event-stream';
+      if (req.body !== undefined) headers.record['content-type'] = 'application/json';
       if (req.headers) for (const [k, v] of Object.entries(req.headers)) headers.set(k, v);
       await this.auth.authorize({ url: this.url, method: req.method, headers, body: req.body }, req.auth);
       return exchange({ url: this.target, method: req.method, headers: headers.record, body: req.body, signal: req.signal });
@@ -53,6 +58,17 @@ export class UpstreamHttp {
     discard(res);
     return attempt();
   }
+}
+
+/** The configured static headers as PlainHeaders.set leaves them, or the error set throws for the first bad one. */
+function checkedHeaders(configured: Readonly<Record<string, string>>): Readonly<Record<string, string>> | Error {
+  const headers = new PlainHeaders();
+  try {
+    for (const [k, v] of Object.entries(configured)) headers.set(k, v);
+  } catch (err) {
+    return err as Error;
+  }
+  return headers.record;
 }
 
 /** True for a 2xx status. */

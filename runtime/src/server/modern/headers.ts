@@ -69,6 +69,22 @@ export function mirroredParams(inputSchema: Record<string, unknown> | undefined)
   return out;
 }
 
+/**
+ * mirroredParams per inputSchema object, computed on a tool's first call rather than walked on every call. A catalog
+ * entry's inputSchema is replaced (a new object), never changed in place, when discovery refreshes the tool.
+ */
+const MIRRORED = new WeakMap<object, readonly MirroredParam[]>();
+
+function mirroredParamsOf(inputSchema: Record<string, unknown> | undefined): readonly MirroredParam[] {
+  if (inputSchema === undefined) return [];
+  let found = MIRRORED.get(inputSchema);
+  if (found === undefined) {
+    found = mirroredParams(inputSchema);
+    MIRRORED.set(inputSchema, found);
+  }
+  return found;
+}
+
 function valueAt(args: Record<string, unknown> | undefined, path: readonly string[]): unknown {
   let v: unknown = args;
   for (const key of path) {
@@ -87,7 +103,7 @@ export function checkParamHeaders(
   args: Record<string, unknown> | undefined,
   headers: Readonly<Record<string, string | undefined>>,
 ): void {
-  for (const p of mirroredParams(inputSchema)) {
+  for (const p of mirroredParamsOf(inputSchema)) {
     const value = valueAt(args, p.path);
     if (value === undefined || value === null) continue;
     const raw = headers[`mcp-param-${p.header.toLowerCase()}`];

@@ -130,6 +130,15 @@ describe('Mcp-Param-* mirrors of x-mcp-header parameters', () => {
     expect(refusal(() => checkParamHeaders(schema, args as Record<string, unknown>, headers))).toEqual(expected);
   });
 
+  test('each schema object is read for its own annotations (a refreshed tool brings a new schema object)', () => {
+    const before = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Region' } } };
+    const after = { type: 'object', properties: { region: { type: 'string', 'x-mcp-header': 'Zone' } } };
+    expect(refusal(() => checkParamHeaders(before, { region: 'eu' }, { 'mcp-param-region': 'eu' }))).toBeUndefined();
+    expect(refusal(() => checkParamHeaders(after, { region: 'eu' }, { 'mcp-param-region': 'eu' }))).toEqual({ code: -32020, status: 400 });
+    expect(refusal(() => checkParamHeaders(after, { region: 'eu' }, { 'mcp-param-zone': 'eu' }))).toBeUndefined();
+    expect(refusal(() => checkParamHeaders(before, { region: 'eu' }, { 'mcp-param-zone': 'eu' }))).toEqual({ code: -32020, status: 400 });
+  });
+
   function b64(s: string) {
     return `=?base64?${Buffer.from(s, 'utf8').toString('base64')}?=`;
   }
