@@ -103,13 +103,13 @@ const stamps = new Map();
  * for this configuration (cached per bundle and configuration), so start-up skips re-validating the Cedar policies,
  * exactly as on AgentCore. Undefined when check refuses the configuration (start-up then says why).
  */
-function checkedStamp(config, configEnv, env) {
+function checkedStamp(config, configEnv, env, bundle = BUNDLE) {
   // The stamp covers the access-control section only (other fields, such as the port, do not change it).
-  const key = `${BUNDLE}\0${JSON.stringify(config.accessControl ?? null)}`;
+  const key = `${bundle}\0${JSON.stringify(config.accessControl ?? null)}`;
   if (!stamps.has(key)) {
     let stamp;
     try {
-      const out = execFileSync(process.execPath, [BUNDLE, 'check'], { env: { ...process.env, ...env, ...configEnv }, encoding: 'utf8', timeout: 60_000 });
+      const out = execFileSync(process.execPath, [bundle, 'check'], { env: { ...process.env, ...env, ...configEnv }, encoding: 'utf8', timeout: 60_000 });
       stamp = JSON.parse(out.trim().split('\n').pop()).policiesChecked;
     } catch {
       stamp = undefined;
@@ -123,10 +123,11 @@ function checkedStamp(config, configEnv, env) {
  * Starts the proxy bundle with `config` (a config document; its server.port is honoured; `node`: another node binary), passed in MCP_PROXY_CONFIG
  * (or, when too large for one environment variable, in a temporary file named by MCP_PROXY_CONFIG_FILE).
  * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line. The environment carries
- * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp).
+ * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp). `bundle`: another build of the proxy (A/B runs,
+ * bench/ab.mjs).
  */
-export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy', node } = {}) {
-  if (!existsSync(BUNDLE)) throw new Error(`runtime bundle missing: ${BUNDLE} (npm run build:runtime)`);
+export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy', node, bundle = BUNDLE } = {}) {
+  if (!existsSync(bundle)) throw new Error(`runtime bundle missing: ${bundle} (npm run build:runtime)`);
   const text = JSON.stringify(config);
   let tmp;
   const configEnv = {};
@@ -151,9 +152,9 @@ export async function startProxy(env, config, { timeoutMs = 60_000, name = 'prox
     if (j.msg === 'ready') readySeen = true;
   };
   try {
-    const stamp = checkedStamp(config, configEnv, proxyEnv(env));
+    const stamp = checkedStamp(config, configEnv, proxyEnv(env), bundle);
     const checked = stamp ? { MCP_PROXY_CONFIG_CHECKED: stamp } : {};
-    h = await startNode({ name, node, args: [...proxyNodeArgs, BUNDLE], env: { ...proxyEnv(env), ...configEnv, ...checked }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
+    h = await startNode({ name, node, args: [...proxyNodeArgs, bundle], env: { ...proxyEnv(env), ...configEnv, ...checked }, stdout: 'null', isReady: proxyReadyLine, onLine, timeoutMs });
   } catch (e) {
     cleanup();
     throw e;
