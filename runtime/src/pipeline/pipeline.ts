@@ -27,7 +27,10 @@ export class Pipeline {
     const t0 = performance.now();
     try {
       for (const stage of this.stages) {
-        if (stage.onRequest) await stage.onRequest(ctx);
+        if (!stage.onRequest) continue;
+        // Most stages are synchronous: awaiting only a promise saves a microtask turn per stage and call.
+        const pending = stage.onRequest(ctx);
+        if (pending) await pending;
       }
     } finally {
       ctx.timings.policyMs += performance.now() - t0;
@@ -67,7 +70,9 @@ export class Pipeline {
     try {
       for (let i = this.stages.length - 1; i >= 0; i--) {
         const stage = this.stages[i];
-        if (stage.onResult) result = await stage.onResult(ctx, result);
+        if (!stage.onResult) continue;
+        const out = stage.onResult(ctx, result);
+        result = out instanceof Promise ? await out : out;
       }
       return result;
     } finally {
