@@ -123,7 +123,8 @@ function checkedStamp(config, configEnv, env, bundle) {
  * Starts the proxy bundle with `config` (a config document; its server.port is honoured; `node`: another node binary), passed in MCP_PROXY_CONFIG
  * (or, when too large for one environment variable, in a temporary file named by MCP_PROXY_CONFIG_FILE).
  * Audit to stdout goes to /dev/null; stderr (operational logs) is read for the ready line. The environment carries
- * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp).
+ * MCP_PROXY_CONFIG_CHECKED as the construct sets it (see checkedStamp). `bundle`: another build of the proxy (A/B runs,
+ * bench/ab.mjs).
  */
 export async function startProxy(env, config, { timeoutMs = 60_000, name = 'proxy', node, bundle = BUNDLE, nodeArgs = [] } = {}) {
   if (!existsSync(bundle)) throw new Error(`runtime bundle missing: ${bundle} (npm run build:runtime)`);

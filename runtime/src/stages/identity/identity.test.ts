@@ -101,6 +101,23 @@ describe('identity stage, mode jwt, with real tokens from oauth2-mock-server on 
     expect((await rejection(zeroTolerance, { authorization: `Bearer ${t}` })).message).toBe('Invalid token: expired');
   });
 
+  it('answers a remembered token without a promise (the per-call path), and only a remembered one', async () => {
+    const t = await token();
+    const fresh = ctxWith({ authorization: `Bearer ${t}` });
+    const pending = stage.onRequest!(fresh);
+    expect(pending).toBeInstanceOf(Promise); // first sight: verified
+    await pending;
+    const again = ctxWith({ authorization: `bearer  ${t}` });
+    expect(stage.onRequest!(again)).toBeUndefined();
+    expect(again.principal).toEqual(fresh.principal);
+    // Anything else still takes the verifying path and its errors: another token, none, a malformed header.
+    const [h, pl, sig] = t.split('.');
+    const forged = ctxWith({ authorization: `Bearer ${h}.${pl}.${sig.startsWith('A') ? 'B' : 'A'}${sig.slice(1)}` });
+    await expect(stage.onRequest!(forged)).rejects.toThrow('Invalid token: bad signature');
+    await expect(stage.onRequest!(ctxWith({}))).rejects.toThrow('Authentication required');
+    await expect(stage.onRequest!(ctxWith({ authorization: `Basic ${t}` }))).rejects.toThrow('Authentication required');
+  });
+
   it('accepts a Cognito access token: no aud, client_id in allowedClients', async () => {
     const cognitoStage = await createIdentityStage(identityConfig({ issuer, allowedClients: ['cognito-client'] }), log);
     const p = await authenticate(cognitoStage, { authorization: `Bearer ${await token((_h, pl) => { delete pl.aud; pl.client_id = 'cognito-client'; pl.token_use = 'access'; })}` });

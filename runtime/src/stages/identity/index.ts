@@ -33,8 +33,16 @@ export async function createIdentityStage(cfg: ProxyConfig['identity'], log: Log
       const authenticator = await createJwtAuthenticator(cfg.jwt, log, opts.getJson);
       return {
         name: 'identity',
-        async onRequest(ctx: RequestContext) {
-          ctx.principal = await authenticator.authenticate(ctx.headers);
+        onRequest(ctx: RequestContext) {
+          // A token verified before is answered without a promise (an agent sends the same token with every call).
+          const known = authenticator.remembered(ctx.headers);
+          if (known) {
+            ctx.principal = known;
+            return;
+          }
+          return authenticator.authenticate(ctx.headers).then((principal) => {
+            ctx.principal = principal;
+          });
         },
       };
     }

@@ -70,6 +70,11 @@ export function bearerToken(header: string | undefined): string | undefined {
 export interface JwtAuthenticator {
   /** Verifies the request's bearer token; resolves to the principal, or throws GovernanceError(Unauthenticated). */
   authenticate(headers: Readonly<Record<string, string | undefined>>): Promise<Principal>;
+  /**
+   * The principal of a bearer token verified before and still remembered (see VerifiedTokens), synchronously; undefined
+   * for anything else (then `authenticate` decides). Never throws.
+   */
+  remembered(headers: Readonly<Record<string, string | undefined>>): Principal | undefined;
 }
 
 /** Resolves the JWKS location and warms the key cache (start-up); the returned authenticator does no other I/O. */
@@ -106,6 +111,14 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
 
   const verified = new VerifiedTokens(cfg.jwksCacheSeconds * 1000, cfg.clockToleranceSeconds);
   return {
+    remembered(headers) {
+      if (!cfg.verifySignature) return undefined;
+      const header = headers.authorization;
+      if (header === undefined || header.length > cfg.maxTokenBytes + 16) return undefined;
+      const token = bearerToken(header);
+      if (!token || token.length > cfg.maxTokenBytes) return undefined;
+      return verified.get(tokenKey(token));
+    },
     async authenticate(headers) {
       const header = headers.authorization;
       if (header === undefined || header.trim() === '') throw authenticationRequired();

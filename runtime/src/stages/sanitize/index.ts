@@ -73,7 +73,10 @@ function compileRules(cfg: SanitizeConfig): CompiledRules {
 }
 
 interface Walk {
-  strippedChars: number;
+  /** Whether this pass copies the value with control characters stripped (otherwise it only checks and counts). */
+  readonly copy: boolean;
+  /** Control characters found (checking pass) or removed (copying pass). */
+  controlChars: number;
   strings: string[];
 }
 
@@ -90,7 +93,12 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
     injectionHeuristics: cfg.injectionHeuristics,
   });
 
-  /** Copies the value, enforcing depth, string length and control characters; collects strings for pattern checks. */
+  /**
+   * Enforces depth, string length and control characters and collects the strings for the pattern checks. The checking
+   * pass (`copy: false`) returns the value itself and counts the control characters `strip` would remove; only when it
+   * found some does the copying pass build a stripped copy. So arguments that need no rewrite are neither copied nor,
+   * being the same object, compared again by reauthorizeRewrites (pipeline/build.ts).
+   */
   const walk = (value: unknown, depth: number, w: Walk): unknown => {
     if (typeof value === 'string') {
       if (value.length > cfg.maxStringLength) throw rejected('max_string_length');
@@ -98,25 +106,32 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
       if (cfg.controlCharacters !== 'allow' && hasControlChars(s)) {
         if (cfg.controlCharacters === 'reject') throw rejected('control_characters');
         const r = stripControlChars(s);
-        s = r.text;
-        w.strippedChars += r.removed;
+        if (w.copy) s = r.text;
+        w.controlChars += r.removed;
       }
       w.strings.push(s);
       return s;
     }
     if (value === null || typeof value !== 'object') return value;
     if (depth > cfg.maxDepth) throw rejected('max_depth');
-    if (Array.isArray(value)) return value.map((v) => walk(v, depth + 1, w));
+    if (Array.isArray(value)) {
+      if (!w.copy) {
+        for (const v of value) walk(v, depth + 1, w);
+        return value;
+      }
+      return value.map((v) => walk(v, depth + 1, w));
+    }
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
       if (k.length > cfg.maxStringLength) throw rejected('max_string_length');
       if (cfg.controlCharacters !== 'allow' && hasControlChars(k)) throw rejected('control_characters');
       w.strings.push(k);
       const copy = walk(v, depth + 1, w);
+      if (!w.copy) continue;
       if (k === '__proto__') Object.defineProperty(out, k, { value: copy, enumerable: true, writable: true, configurable: true });
       else out[k] = copy;
     }
-    return out;
+    return w.copy ? out : value;
   };
 
   /**
@@ -134,9 +149,14 @@ export function createSanitizeStage(cfg: SanitizeConfig, log: Logger): Stage {
     }
     if (Buffer.byteLength(serialized, 'utf8') > cfg.maxArgumentBytes) throw rejected('max_argument_bytes');
 
-    const w: Walk = { strippedChars: 0, strings: [] };
-    const clean = walk(value, 1, w) as Record<string, unknown>;
-    if (w.strippedChars > 0) ctx.actions.push({ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: w.strippedChars });
+    let w: Walk = { copy: false, controlChars: 0, strings: [] };
+    let clean = walk(value, 1, w) as Record<string, unknown>;
+    if (w.controlChars > 0) {
+      // Only `strip` gets here (`reject` threw): copy with the control characters removed, and check that copy.
+      w = { copy: true, controlChars: 0, strings: [] };
+      clean = walk(value, 1, w) as Record<string, unknown>;
+      ctx.actions.push({ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: w.controlChars });
+    }
 
     if (cfg.validateSchema && schema) {
       const res = validator.check(schema, clean);

@@ -70,6 +70,21 @@ describe('sanitize: limits and control characters', () => {
     expect(c.actions).toEqual([{ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: 5 }]);
   });
 
+  it('copies only what it rewrites: clean arguments stay the same object, stripped ones are a new object', () => {
+    const clean = { query: 'plain', filters: [{ field: 'a' }], nested: { deep: ['x'] } };
+    const c1 = ctx(clean);
+    expect(run(cfg(), c1)).toBeUndefined();
+    // Same object: reauthorizeRewrites (pipeline/build.ts) then knows nothing changed without comparing.
+    expect(c1.arguments).toBe(clean);
+    const dirty = { query: 'ok', filters: [{ field: 'a\u0007b' }] };
+    const c2 = ctx(dirty);
+    expect(run(cfg(), c2)).toBeUndefined();
+    expect(c2.arguments).not.toBe(dirty);
+    expect(c2.arguments).toEqual({ query: 'ok', filters: [{ field: 'ab' }] });
+    expect(dirty.filters[0].field).toBe('a\u0007b');
+    expect(c2.actions).toEqual([{ stage: 'sanitize', action: 'sanitize.control_chars_stripped', count: 1 }]);
+  });
+
   it('allow leaves control characters alone', () => {
     const c = ctx({ query: 'a\u0000b' });
     expect(run(cfg({ controlCharacters: 'allow' }), c)).toBeUndefined();

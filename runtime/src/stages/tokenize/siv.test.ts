@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createCipheriv, createHmac, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { TokenCipher } from './siv';
 
@@ -57,6 +57,23 @@ describe('TokenCipher (HMAC-SHA256 SIV + AES-256-CTR)', () => {
     expect(cipher.encrypt('EMAIL', 'alice@example.com')).toBe('tok_EMAIL_CdPXGOK0INO1VrRXGg8eI7ZT6USgZshZAsEff3fUy5gp');
     expect(cipher.encrypt('VALUE', 'ünïcödé ✓ 😀')).toBe('tok_VALUE_7yjY7QPVnmzvT_KuzEjBI85hFbzIALop7mp-F_RwrT-yh75_');
     expect(cipher.decrypt('EMAIL', 'CdPXGOK0INO1VrRXGg8eI7ZT6USgZshZAsEff3fUy5gp')).toBe('alice@example.com');
+  });
+
+  it('computes the SIV construction exactly as specified (HMAC-SHA256 synthetic IV, OpenSSL AES-256-CTR), for values of 1-300 bytes', () => {
+    // The reference: HMAC-SHA256 over u32be(len(type)) || type || value, AES-256-CTR from OpenSSL.
+    const reference = (type: string, value: Buffer): string => {
+      const t = Buffer.from(type, 'utf8');
+      const len = Buffer.alloc(4);
+      len.writeUInt32BE(t.length);
+      const iv = createHmac('sha256', KEY.subarray(0, 32)).update(len).update(t).update(value).digest().subarray(0, 16);
+      const c = createCipheriv('aes-256-ctr', KEY.subarray(32, 64), iv);
+      return `tok_${type}_${Buffer.concat([iv, c.update(value), c.final()]).toString('base64url')}`;
+    };
+    for (let n = 1; n <= 300; n++) {
+      const value = randomBytes(n).toString('base64').slice(0, n);
+      expect(cipher.encrypt('VALUE', value)).toBe(reference('VALUE', Buffer.from(value, 'utf8')));
+      expect(cipher.decrypt('VALUE', payloadOf(cipher.encrypt('VALUE', value), 'VALUE'))).toBe(value);
+    }
   });
 
   it('requires a 64-byte key', () => {
