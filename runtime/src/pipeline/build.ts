@@ -66,7 +66,7 @@ export async function buildPipeline(config: ProxyConfig, log: Logger, opts: Buil
     const detokenize = config.tokenize.enabled && config.tokenize.detokenizeResults;
     const accessControl = await createShadowedAccessControlStage(config.accessControl, log, { detokenize, checkedStamp: opts.checkedStamp });
     const sanitize = config.sanitize.enabled ? reauthorizeRewrites((await import('../stages/sanitize')).createSanitizeStage(config.sanitize, log), accessControl) : undefined;
-    // The audit sink is loaded (CPU: the AWS SDK) before the network waits, but started only after them.
+    // The audit sink is loaded (CPU: its CloudWatch Logs client module) before the network waits, but started only after them.
     const startInfo = { configDigest: opts.configDigest, policiesChecked: opts.checkedStamp };
     const audit = await prepareAuditor(config.audit, { log, scrub, startInfo, ...opts.audit });
     // Pinning before access control (a quarantined target answers as an unknown one); the poisoning heuristics after
