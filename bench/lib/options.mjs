@@ -22,6 +22,8 @@ export const HELP = `Usage: npm run bench -- [options]
   --sample-max-s S          time limit of each scale measurement (catalog, policy, payload; default 6; quick 2)
   --catalog-sizes a,b       tools in the catalog-scale runs (default 10,1000,10000; quick 10,1000)
   --rule-counts a,b         Cedar rules in the policy-scale runs (default 10,1000,10000; quick 10,1000)
+  --micro-processes N       processes for the first and last rule count of the module-level Cedar figures, median
+                            reported (decision speed holds per process, in phases of the host; default 3; quick 1)
   --payload-sizes a,b       result bytes in the payload runs (default 1024,102400,5242880; quick 1024,102400)
   --no-cloudwatch           full pipeline audits to stdout (/dev/null) instead of the loopback CloudWatch Logs endpoint
   --proxy-node-args="A B"   extra node flags for every proxy process (e.g. --proxy-node-args=--max-old-space-size=128)
@@ -51,6 +53,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
       'sample-max-s': { type: 'string' },
       'catalog-sizes': { type: 'string' },
       'rule-counts': { type: 'string' },
+      'micro-processes': { type: 'string' },
       'payload-sizes': { type: 'string' },
       'no-cloudwatch': { type: 'boolean', default: false },
       build: { type: 'boolean', default: false },
@@ -81,6 +84,7 @@ export function parseOptions(argv = process.argv.slice(2)) {
     sampleMaxS: Number(values['sample-max-s'] ?? (q ? 2 : 6)),
     catalogSizes: nums(values['catalog-sizes'] ?? (q ? '10,1000' : '10,1000,10000')),
     ruleCounts: nums(values['rule-counts'] ?? (q ? '10,1000' : '10,1000,10000')),
+    microProcesses: Number(values['micro-processes'] ?? (q ? 1 : 3)),
     payloadSizes: nums(values['payload-sizes'] ?? (q ? '1024,102400' : '1024,102400,5242880')),
     cloudwatch: !values['no-cloudwatch'],
     build: values.build,

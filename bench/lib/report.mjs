@@ -282,6 +282,11 @@ export function reportMarkdown(r) {
       L.push(table(['rules', 'build (ms)', 'decision p50 (µs)', 'decision p99 (µs)', 'decisions', 'with shadow p50 (µs)', 'with shadow p99 (µs)', '10k-tool list (ms)', 'with shadow (ms)'], micro.policy.map((p) => [fmtInt(p.rules), fmt(p.buildMs, 1), fmt(p.p50Us, 1), fmt(p.p99Us, 1), fmtInt(p.n), fmt(p.shadowP50Us, 1), fmt(p.shadowP99Us, 1), fmt(p.listMs, 1), fmt(p.listShadowMs, 1)])));
       L.push('');
       L.push('"with shadow": a candidate policy (the same rules plus one forbid) evaluated beside the enforced one (accessControl.shadow, agreeing: no disagreement records).');
+      const repeated = micro.policy.filter((p) => (p.processes ?? 1) > 1);
+      if (repeated.length) {
+        L.push('');
+        L.push(`Decisions come at one of two speeds that hold for a whole process, in phases of the host, so the first and last rule counts ran in ${repeated[0].processes} processes each and their figures are medians over the processes (decision p50 per process: ${repeated.map((p) => `${fmtInt(p.rules)} rules ${p.perProcessP50Us.map((x) => fmt(x, 1)).join(' / ')} µs`).join('; ')}).`);
+      }
       L.push('');
     }
     if (Array.isArray(micro.redact)) {
