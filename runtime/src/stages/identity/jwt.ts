@@ -110,26 +110,26 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
   }
 
   const verified = new VerifiedTokens(cfg.jwksCacheSeconds * 1000, cfg.clockToleranceSeconds);
+  const remembered = (headers: Readonly<Record<string, string | undefined>>): Principal | undefined => {
+    if (!cfg.verifySignature) return undefined;
+    const header = headers.authorization;
+    if (header === undefined || header.length > cfg.maxTokenBytes + 16) return undefined;
+    const token = bearerToken(header);
+    if (!token || token.length > cfg.maxTokenBytes) return undefined;
+    return verified.get(tokenKey(token));
+  };
   return {
-    remembered(headers) {
-      if (!cfg.verifySignature) return undefined;
-      const header = headers.authorization;
-      if (header === undefined || header.length > cfg.maxTokenBytes + 16) return undefined;
-      const token = bearerToken(header);
-      if (!token || token.length > cfg.maxTokenBytes) return undefined;
-      return verified.get(tokenKey(token));
-    },
+    remembered,
     async authenticate(headers) {
+      const known = remembered(headers);
+      if (known) return known;
       const header = headers.authorization;
       if (header === undefined || header.trim() === '') throw authenticationRequired();
       if (header.length > cfg.maxTokenBytes + 16) throw invalidToken('too large');
       const token = bearerToken(header);
       if (!token) throw authenticationRequired();
       if (token.length > cfg.maxTokenBytes) throw invalidToken('too large');
-      const key = cfg.verifySignature ? tokenKey(token) : undefined;
-      const known = key === undefined ? undefined : verified.get(key);
-      if (known) return known;
-      // Only remembered tokens skip this: they passed it, and another spelling of one has another key.
+      // Only remembered tokens (above) skip this: they passed it, and another spelling of one has another key.
       if (!canonicalCompact(token)) throw invalidToken('malformed');
       let payload: JWTPayload;
       let protectedHeader: ProtectedHeaderParameters;
@@ -145,7 +145,7 @@ export async function createJwtAuthenticator(cfg: JwtIdentityConfig, log: Logger
       if (!hasSubject(payload)) throw invalidToken('no subject');
       if (!audienceAccepted(payload, cfg)) throw invalidToken('wrong audience or client');
       const principal = principalFromClaims(payload, cfg);
-      if (key !== undefined) verified.set(key, principal, payload.exp as number);
+      if (cfg.verifySignature) verified.set(tokenKey(token), principal, payload.exp as number);
       return principal;
     },
   };
