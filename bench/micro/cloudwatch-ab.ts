@@ -16,20 +16,26 @@ const group = values['log-group']!;
 const stream = `ab/${process.pid}`;
 const line = JSON.stringify({ kind: 'tools/call', caller: 'bench-user', tool: 'bench__echo', decision: 'permit', args: { text: 'x'.repeat(300) }, hash: 'f'.repeat(64) });
 
+type AuditEntryLike = { seq: number; timestamp: number; line: string; bytes: number };
+
+/** What main drives, the same for both variants: CreateLogStream, then batches as the trail hands them to the sink. */
+function driver(loadMs: number, sink: { start(): Promise<void>; send(batch: AuditEntryLike[]): Promise<unknown> }) {
+  let seq = 0;
+  return { loadMs, create: () => sink.start(), put: (events: { timestamp: number; message: string }[]) => sink.send(events.map((e) => ({ seq: seq++, timestamp: e.timestamp, line: e.message, bytes: e.message.length }))) };
+}
+
+const settings = () => ({ region: values.region, endpoint: values.endpoint, requestTimeoutMs: 10_000 });
+
 async function own() {
   const { CloudWatchSink, createCloudWatchLogsClient } = await import('../../runtime/src/stages/audit/sinks/cloudwatch');
   const loadMs = performance.now() - t0;
-  const sink = new CloudWatchSink({ client: createCloudWatchLogsClient({ region: values.region, endpoint: values.endpoint, requestTimeoutMs: 10_000 }), logGroupName: group, logStreamName: stream });
-  let seq = 0;
-  return { loadMs, create: () => sink.start(), put: (events: { timestamp: number; message: string }[]) => sink.send(events.map((e) => ({ seq: seq++, timestamp: e.timestamp, line: e.message, bytes: e.message.length }))) };
+  return driver(loadMs, new CloudWatchSink({ client: createCloudWatchLogsClient(settings()), logGroupName: group, logStreamName: stream }));
 }
 
 async function sdk() {
   const { CloudWatchSink, createCloudWatchLogsClient } = await import('./cloudwatch-sdk-baseline');
   const loadMs = performance.now() - t0;
-  const sink = new CloudWatchSink({ client: createCloudWatchLogsClient({ region: values.region, endpoint: values.endpoint, requestTimeoutMs: 10_000 }), logGroupName: group, logStreamName: stream });
-  let seq = 0;
-  return { loadMs, create: () => sink.start(), put: (events: { timestamp: number; message: string }[]) => sink.send(events.map((e) => ({ seq: seq++, timestamp: e.timestamp, line: e.message, bytes: e.message.length }))) };
+  return driver(loadMs, new CloudWatchSink({ client: createCloudWatchLogsClient(settings()), logGroupName: group, logStreamName: stream }));
 }
 
 // Fixed at bundle time (esbuild --define), so each bundle holds one variant only, as the runtime would.
