@@ -11,11 +11,11 @@
  * --mode ptm sends the call as a 2026-07-28 caller (envelope in _meta, Mcp-* headers); the relay gets the 2025 call.
  */
 import { parseArgs } from 'node:util';
-import { passthroughConfig, proxyEnv, SMALL_CALL } from './scenarios.mjs';
+import { passthroughConfig, SMALL_CALL } from './scenarios.mjs';
 import { modernHeaders, modernToolsCallBody, runLoad, toolsCallBody } from './lib/load.mjs';
 import { cpuMs, freePort, jsonLine, killAll, startNode } from './lib/proc.mjs';
 import { median } from './lib/stats.mjs';
-import { makeEnv, proxyReadyLine, ROOT, startFloor } from './lib/targets.mjs';
+import { makeEnv, ROOT, startFloor, startProxy } from './lib/targets.mjs';
 
 const { values } = parseArgs({
   options: { a: { type: 'string' }, b: { type: 'string' }, rounds: { type: 'string', default: '12' }, dur: { type: 'string', default: '2' }, mode: { type: 'string', default: 'pt' } },
@@ -29,13 +29,12 @@ try {
   const up = await startNode({ name: 'canned upstream', args: [`${ROOT}bench/servers/canned-upstream.mjs`], isReady: (l, s) => (s === 'stdout' ? jsonLine(l)?.url : undefined), timeoutMs: 20_000 });
   stops.push(up.stop);
   const env = makeEnv({ upstreamUrl: up.ready });
-  const startProxy = async (bundle) => {
-    const port = await freePort();
-    const config = passthroughConfig(env, port);
+  const start = async (bundle) => {
+    const config = passthroughConfig(env, await freePort());
     config.upstreams[0].protocol = 'legacy';
-    const h = await startNode({ name: 'proxy', args: [bundle], env: { ...proxyEnv(env), MCP_PROXY_CONFIG: JSON.stringify(config) }, stdout: 'null', isReady: proxyReadyLine, timeoutMs: 60_000 });
+    const h = await startProxy(env, config, { bundle });
     stops.push(h.stop);
-    return { url: `http://127.0.0.1:${port}/mcp`, pid: h.pid };
+    return { url: h.url, pid: h.pid };
   };
   const legacyBody = toolsCallBody(SMALL_CALL.name, SMALL_CALL.arguments);
   const modern = values.mode === 'ptm';
@@ -43,8 +42,8 @@ try {
   const headers = modern ? modernHeaders(SMALL_CALL.name) : {};
   const floor = await startFloor(up.ready);
   stops.push(floor.stop);
-  const targets = [{ id: 'relay', url: floor.url, pid: floor.pid, body: legacyBody, headers: {} }, { id: 'A', ...(await startProxy(values.a)), body, headers }];
-  if (values.b) targets.push({ id: 'B', ...(await startProxy(values.b)), body, headers });
+  const targets = [{ id: 'relay', url: floor.url, pid: floor.pid, body: legacyBody, headers: {} }, { id: 'A', ...(await start(values.a)), body, headers }];
+  if (values.b) targets.push({ id: 'B', ...(await start(values.b)), body, headers });
   for (const t of targets) await runLoad({ url: t.url, body: t.body, headers: t.headers, connections: 16, durationS: 2 });
   const us = Object.fromEntries(targets.map((t) => [t.id, []]));
   for (let r = 0; r < Number(values.rounds); r++) {
